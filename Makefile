@@ -1,0 +1,66 @@
+# Portolan build and test entry points. See README.md.
+PYTHON ?= /usr/bin/python3
+GO     ?= go
+export PORTOLAN_PYTHON := $(PYTHON)
+
+# Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
+FUZZ_SMOKE ?= 20000x
+FUZZ_TIME  ?= 60s
+FUZZ_TARGETS := ./export:FuzzRead
+
+.PHONY: all setup test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+build:
+	$(GO) build -o bin/portolan ./cmd/portolan
+
+## test: everything CI runs (installs what it needs first)
+test: setup vet gotest gotest-noasm fuzz-smoke cross pytest
+	@echo "make test: all passed"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+gotest:
+	$(GO) test -race -count=1 ./...
+
+gotest-noasm:
+	$(GO) test -count=1 -tags noasm ./...
+
+fuzz-smoke:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn $(FUZZ_SMOKE)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_SMOKE) $$pkg || exit 1; done
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_TIME) $$pkg || exit 1; done
+
+## cross: every package but the wazero host builds for wasip1/wasm; arm64 builds and its tests run under qemu
+cross:
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./...
+	GOARCH=arm64 $(GO) vet ./...
+	@if command -v qemu-aarch64-static >/dev/null; then \
+	  GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./export/... ; \
+	elif [ -n "$$CI" ]; then echo "qemu-aarch64-static missing (scripts/setup.sh installs it)"; exit 1; \
+	else echo "skip: arm64 tests need qemu-aarch64-static (scripts/setup.sh installs it)"; fi
+
+pytest:
+	cd training && $(PYTHON) -m pytest -q tests
+
+## demo: the main job on the shipped demo data
+demo:
+	@mkdir -p build
+	$(GO) run ./examples/bundle -out build/demo.portolan
+	$(GO) run ./cmd/portolan inspect build/demo.portolan
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+clean:
+	rm -rf bin build

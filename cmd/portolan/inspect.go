@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/portolan-sdk/portolan/export"
+)
+
+func runInspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inspect", "FILE.portolan", stderr)
+	if err := parse(fs, args, 1); err != nil {
+		return err
+	}
+	path := fs.Arg(0)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	b, err := export.Unmarshal(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	printSummary(stdout, path, len(data), b)
+	return nil
+}
+
+// printSummary writes a human-readable description of a valid bundle.
+func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "file\t%s (%d bytes)\n", path, size)
+	fmt.Fprintf(tw, "format\t%s\n", b.Version)
+	fmt.Fprintf(tw, "kind\t%s\n", b.Kind)
+	p := b.Producer
+	prod := strings.TrimSpace(p.Tool + " " + p.Version)
+	if p.Framework != "" {
+		prod += " (" + p.Framework + ")"
+	}
+	if !p.Created.IsZero() {
+		prod += ", " + p.Created.Format(time.RFC3339)
+	}
+	fmt.Fprintf(tw, "producer\t%s\n", prod)
+	fmt.Fprintf(tw, "checksum\tok (CRC-32C verified)\n")
+	for _, k := range b.Config.Keys() {
+		fmt.Fprintf(tw, "config\t%s = %v\n", k, b.Config[k])
+	}
+	pp := b.Preprocessing
+	if len(pp.Features) > 0 {
+		scaled := ""
+		if len(pp.Mean) > 0 {
+			scaled = ", standard-scaled"
+		}
+		fmt.Fprintf(tw, "features\t%d%s: %s\n", len(pp.Features), scaled, strings.Join(pp.Features, " "))
+	}
+	if pp.Grid != nil {
+		fmt.Fprintf(tw, "grid\t%s, %g°\n", pp.Grid.System, pp.Grid.ResolutionDeg)
+	}
+	if len(pp.ShipTypes) > 0 {
+		fmt.Fprintf(tw, "ship types\t%d\n", len(pp.ShipTypes))
+	}
+	if len(pp.Ports) > 0 {
+		var ex []string
+		for _, port := range pp.Ports[:min(3, len(pp.Ports))] {
+			ex = append(ex, strings.TrimSpace(port.Locode+" "+port.Name))
+		}
+		if len(pp.Ports) > len(ex) {
+			ex = append(ex, "…")
+		}
+		fmt.Fprintf(tw, "ports\t%d (%s)\n", len(pp.Ports), strings.Join(ex, ", "))
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Metrics)) {
+		fmt.Fprintf(tw, "metric\t%s = %.6g\n", k, p.Metrics[k])
+	}
+	fmt.Fprintf(tw, "tensors\t%d, %d parameters, %d bytes\n", len(b.Tensors), b.NumParams(), tensorBytes(b))
+	tw.Flush()
+
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  name\tdtype\tshape\tbytes")
+	for i := range b.Tensors {
+		t := &b.Tensors[i]
+		fmt.Fprintf(tw, "  %s\t%s\t%v\t%d\n", t.Name, t.DType, t.Shape, len(t.Data)+4*len(t.Scales))
+	}
+	tw.Flush()
+}
+

@@ -1,0 +1,548 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// Read reads one bundle from r: the header, then exactly the body length
+// it announces. It verifies the checksum before parsing and validates the
+// result. Memory grows with the bytes actually read, never with a size the
+// input claims.
+func Read(r io.Reader) (*Bundle, error) {
+	h, err := ReadHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(io.LimitReader(r, int64(h.BodySize)))
+	if err != nil {
+		return nil, fmt.Errorf("export: read body: %w", err)
+	}
+	if uint64(len(body)) != h.BodySize {
+		return nil, fmt.Errorf("%w: body is %d of %d bytes", ErrTruncated, len(body), h.BodySize)
+	}
+	return decodeChecked(h, body)
+}
+
+// Unmarshal decodes a bundle from data, which must hold exactly one bundle.
+func Unmarshal(data []byte) (*Bundle, error) {
+	if len(data) < HeaderSize {
+		if !bytes.HasPrefix([]byte(Magic), data[:min(len(data), len(Magic))]) {
+			return nil, ErrBadMagic
+		}
+		return nil, fmt.Errorf("%w: header is %d of %d bytes", ErrTruncated, len(data), HeaderSize)
+	}
+	h, err := parseHeader(data)
+	if err != nil {
+		return nil, err
+	}
+	body := data[HeaderSize:]
+	switch {
+	case uint64(len(body)) < h.BodySize:
+		return nil, fmt.Errorf("%w: body is %d of %d bytes", ErrTruncated, len(body), h.BodySize)
+	case uint64(len(body)) > h.BodySize:
+		return nil, fmt.Errorf("%w: %d bytes after the body", ErrMalformed, uint64(len(body))-h.BodySize)
+	}
+	return decodeChecked(h, body)
+}
+
+// ReadFile reads the bundle at path.
+func ReadFile(path string) (*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// One bundle per file: anything after the body is corruption.
+	var one [1]byte
+	if n, _ := f.Read(one[:]); n > 0 {
+		return nil, fmt.Errorf("%s: %w: bytes after the body", path, ErrMalformed)
+	}
+	return b, nil
+}
+
+func decodeChecked(h Header, body []byte) (*Bundle, error) {
+	if got := Checksum(body); got != h.CRC32C {
+		return nil, fmt.Errorf("%w: body CRC-32C is %08x, header says %08x", ErrChecksum, got, h.CRC32C)
+	}
+	b, err := decodeBody(body)
+	if err != nil {
+		return nil, err
+	}
+	b.Version = h.Version
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// reader decodes msgpack from an in-memory body and checks every length
+// against the bytes that remain before it allocates.
+type reader struct {
+	r *bytes.Reader
+	d *msgpack.Decoder
+}
+
+func malformed(what string, err error) error {
+	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrInvalid) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
+}
+
+// length checks a container or byte length n against what remains, where
+// each unit takes at least unit bytes.
+func (r *reader) length(n, unit int) (int, error) {
+	if n < 0 || n > r.r.Len()/unit {
+		return 0, fmt.Errorf("%w: length %d past the end of the body", ErrMalformed, n)
+	}
+	return n, nil
+}
+
+func (r *reader) mapLen() (int, error) {
+	if r.isNil() {
+		return 0, r.d.DecodeNil()
+	}
+	n, err := r.d.DecodeMapLen()
+	if err != nil {
+		return 0, err
+	}
+	return r.length(n, 2)
+}
+
+func (r *reader) arrayLen() (int, error) {
+	if r.isNil() {
+		return 0, r.d.DecodeNil()
+	}
+	n, err := r.d.DecodeArrayLen()
+	if err != nil {
+		return 0, err
+	}
+	return r.length(n, 1)
+}
+
+func (r *reader) isNil() bool {
+	c, err := r.d.PeekCode()
+	return err == nil && c == msgpcode.Nil
+}
+
+func (r *reader) str() (string, error) {
+	c, err := r.d.PeekCode()
+	if err != nil {
+		return "", err
+	}
+	if !msgpcode.IsString(c) && c != msgpcode.Nil {
+		return "", fmt.Errorf("%w: want a string, found code 0x%02x", ErrMalformed, c)
+	}
+	return r.d.DecodeString()
+}
+
+func (r *reader) bin() ([]byte, error) {
+	c, err := r.d.PeekCode()
+	if err != nil {
+		return nil, err
+	}
+	if !msgpcode.IsBin(c) && !msgpcode.IsString(c) && c != msgpcode.Nil {
+		return nil, fmt.Errorf("%w: want bytes, found code 0x%02x", ErrMalformed, c)
+	}
+	b, err := r.d.DecodeBytes()
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), b...), nil
+}
+
+func (r *reader) number() (float64, error) {
+	v, err := r.value(0)
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case int64:
+		return float64(x), nil
+	case uint64:
+		return float64(x), nil
+	}
+	return 0, fmt.Errorf("%w: want a number, found %T", ErrMalformed, v)
+}
+
+func (r *reader) integer() (int64, error) {
+	v, err := r.value(0)
+	if err != nil {
+		return 0, err
+	}
+	switch x := v.(type) {
+	case int64:
+		return x, nil
+	case uint64:
+		if x <= math.MaxInt64 {
+			return int64(x), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: want an integer, found %T %v", ErrMalformed, v, v)
+}
+
+func (r *reader) strings() ([]string, error) {
+	n, err := r.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, n)
+	for i := range out {
+		if out[i], err = r.str(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (r *reader) float32s() ([]float32, error) {
+	n, err := r.arrayLen()
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	out := make([]float32, n)
+	for i := range out {
+		x, err := r.number()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = float32(x)
+	}
+	return out, nil
+}
+
+// fields calls fn for each key of a string-keyed map; fn must consume the
+// value. Keys fn does not know are skipped by returning false.
+func (r *reader) fields(fn func(key string) (bool, error)) error {
+	n, err := r.mapLen()
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		k, err := r.str()
+		if err != nil {
+			return err
+		}
+		known, err := fn(k)
+		if err != nil {
+			return malformed(k, err)
+		}
+		if !known {
+			if err := r.skip(0); err != nil {
+				return malformed(k, err)
+			}
+		}
+	}
+	return nil
+}
+
+// skip skips one value, bounding nesting depth.
+func (r *reader) skip(depth int) error {
+	_, err := r.value(depth)
+	return err
+}
+
+// value decodes one generic value into nil, bool, int64, uint64 (only
+// above MaxInt64), float64, string, []byte, []any or map[string]any.
+func (r *reader) value(depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: values nested deeper than %d", ErrTooLarge, maxDepth)
+	}
+	c, err := r.d.PeekCode()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c == msgpcode.Nil:
+		return nil, r.d.DecodeNil()
+	case c == msgpcode.True || c == msgpcode.False:
+		return r.d.DecodeBool()
+	case c == msgpcode.Float || c == msgpcode.Double:
+		return r.d.DecodeFloat64()
+	case msgpcode.IsFixedNum(c) || c == msgpcode.Int8 || c == msgpcode.Int16 || c == msgpcode.Int32 || c == msgpcode.Int64 ||
+		c == msgpcode.Uint8 || c == msgpcode.Uint16 || c == msgpcode.Uint32:
+		return r.d.DecodeInt64()
+	case c == msgpcode.Uint64:
+		u, err := r.d.DecodeUint64()
+		if err == nil && u <= math.MaxInt64 {
+			return int64(u), nil
+		}
+		return u, err
+	case msgpcode.IsString(c):
+		return r.d.DecodeString()
+	case msgpcode.IsBin(c):
+		return r.bin()
+	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
+		n, err := r.arrayLen()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]any, n)
+		for i := range out {
+			if out[i], err = r.value(depth + 1); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
+		n, err := r.mapLen()
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[string]any, n)
+		for i := 0; i < n; i++ {
+			k, err := r.str()
+			if err != nil {
+				return nil, err
+			}
+			if out[k], err = r.value(depth + 1); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: unsupported msgpack code 0x%02x", ErrMalformed, c)
+}
+
+func decodeBody(body []byte) (*Bundle, error) {
+	br := bytes.NewReader(body)
+	r := &reader{r: br, d: msgpack.NewDecoder(br)}
+	b := &Bundle{}
+	seen := map[string]bool{}
+	err := r.fields(func(k string) (bool, error) {
+		if seen[k] {
+			return false, fmt.Errorf("%w: duplicate key", ErrMalformed)
+		}
+		seen[k] = true
+		var err error
+		switch k {
+		case "kind":
+			b.Kind, err = r.str()
+		case "config":
+			var v any
+			if v, err = r.value(0); err == nil {
+				m, ok := v.(map[string]any)
+				if !ok && v != nil {
+					return true, fmt.Errorf("%w: want a map, found %T", ErrMalformed, v)
+				}
+				b.Config = m
+			}
+		case "preprocessing":
+			err = r.preprocessing(&b.Preprocessing)
+		case "tensors":
+			b.Tensors, err = r.tensors()
+		case "producer":
+			err = r.producer(&b.Producer)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+	if err != nil {
+		return nil, malformed("body", err)
+	}
+	if br.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the body map", ErrMalformed, br.Len())
+	}
+	for _, k := range []string{"kind", "tensors"} {
+		if !seen[k] {
+			return nil, fmt.Errorf("%w: body has no %q", ErrMalformed, k)
+		}
+	}
+	return b, nil
+}
+
+func (r *reader) preprocessing(p *Preprocessing) error {
+	return r.fields(func(k string) (bool, error) {
+		var err error
+		switch k {
+		case "features":
+			p.Features, err = r.strings()
+		case "mean":
+			p.Mean, err = r.float32s()
+		case "std":
+			p.Std, err = r.float32s()
+		case "ship_types":
+			p.ShipTypes, err = r.strings()
+		case "grid":
+			if r.isNil() {
+				return true, r.d.DecodeNil()
+			}
+			g := &Grid{}
+			p.Grid = g
+			err = r.fields(func(k string) (bool, error) {
+				var err error
+				switch k {
+				case "system":
+					g.System, err = r.str()
+				case "resolution_deg":
+					g.ResolutionDeg, err = r.number()
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+		case "ports":
+			var n int
+			if n, err = r.arrayLen(); err != nil {
+				return true, err
+			}
+			p.Ports = make([]Port, n)
+			for i := range p.Ports {
+				port := &p.Ports[i]
+				err = r.fields(func(k string) (bool, error) {
+					var err error
+					switch k {
+					case "locode":
+						port.Locode, err = r.str()
+					case "name":
+						port.Name, err = r.str()
+					case "lat":
+						port.Lat, err = r.number()
+					case "lon":
+						port.Lon, err = r.number()
+					default:
+						return false, nil
+					}
+					return true, err
+				})
+				if err != nil {
+					return true, fmt.Errorf("port %d: %w", i, err)
+				}
+			}
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+}
+
+func (r *reader) tensors() ([]Tensor, error) {
+	n, err := r.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]Tensor, n)
+	for i := range ts {
+		t := &ts[i]
+		err := r.fields(func(k string) (bool, error) {
+			var err error
+			switch k {
+			case "name":
+				t.Name, err = r.str()
+			case "dtype":
+				var s string
+				s, err = r.str()
+				t.DType = DType(s)
+			case "shape":
+				var n int
+				if n, err = r.arrayLen(); err != nil {
+					return true, err
+				}
+				if n > MaxRank {
+					return true, fmt.Errorf("%w: rank %d over %d", ErrTooLarge, n, MaxRank)
+				}
+				t.Shape = nil // a scalar has no dimensions
+				if n > 0 {
+					t.Shape = make([]int, n)
+				}
+				for j := range t.Shape {
+					d, err := r.integer()
+					if err != nil {
+						return true, err
+					}
+					if d <= 0 || d > MaxTensorElements {
+						return true, fmt.Errorf("%w: dimension %d", ErrInvalid, d)
+					}
+					t.Shape[j] = int(d)
+				}
+			case "data":
+				t.Data, err = r.bin()
+			case "scales":
+				var b []byte
+				if b, err = r.bin(); err == nil {
+					if len(b)%4 != 0 {
+						return true, fmt.Errorf("%w: scales are %d bytes, not a multiple of 4", ErrMalformed, len(b))
+					}
+					if len(b) > 0 {
+						t.Scales = getFloat32s(b)
+					}
+				}
+			default:
+				return false, nil
+			}
+			return true, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tensor %d (%q): %w", i, t.Name, err)
+		}
+	}
+	return ts, nil
+}
+
+func (r *reader) producer(p *Producer) error {
+	return r.fields(func(k string) (bool, error) {
+		var err error
+		switch k {
+		case "tool":
+			p.Tool, err = r.str()
+		case "version":
+			p.Version, err = r.str()
+		case "framework":
+			p.Framework, err = r.str()
+		case "created":
+			var s string
+			if s, err = r.str(); err == nil && s != "" {
+				p.Created, err = time.Parse(time.RFC3339, s)
+			}
+		case "metrics":
+			var n int
+			if n, err = r.mapLen(); err != nil {
+				return true, err
+			}
+			p.Metrics = make(map[string]float64, n)
+			for i := 0; i < n; i++ {
+				key, err := r.str()
+				if err != nil {
+					return true, err
+				}
+				if p.Metrics[key], err = r.number(); err != nil {
+					return true, err
+				}
+			}
+		case "extra":
+			var n int
+			if n, err = r.mapLen(); err != nil {
+				return true, err
+			}
+			p.Extra = make(map[string]string, n)
+			for i := 0; i < n; i++ {
+				key, err := r.str()
+				if err != nil {
+					return true, err
+				}
+				if p.Extra[key], err = r.str(); err != nil {
+					return true, err
+				}
+			}
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+}
