@@ -6,7 +6,7 @@ export PORTOLAN_PYTHON := $(PYTHON)
 # Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
-FUZZ_TARGETS := ./export:FuzzRead
+FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence
 
 .PHONY: all setup test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
 
@@ -46,7 +46,7 @@ cross:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./...
 	GOARCH=arm64 $(GO) vet ./...
 	@if command -v qemu-aarch64-static >/dev/null; then \
-	  GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./export/... ; \
+	  GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./export/... ./trajectory/... ; \
 	elif [ -n "$$CI" ]; then echo "qemu-aarch64-static missing (scripts/setup.sh installs it)"; exit 1; \
 	else echo "skip: arm64 tests need qemu-aarch64-static (scripts/setup.sh installs it)"; fi
 

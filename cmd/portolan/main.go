@@ -17,6 +17,7 @@ type command struct {
 var commands = map[string]command{
 	"inspect": {"print a bundle's kind, producer, config and tensors", runInspect},
 	"convert": {"rewrite a bundle with f32, f16 or int8 weights", runConvert},
+	"decode":  {"decode AIS NMEA to JSON lines or CSV, with statistics", runDecode},
 }
 
 func main() {

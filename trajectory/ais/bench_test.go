@@ -1,0 +1,58 @@
+package ais
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// type1Stream returns n distinct type 1 sentences, one per line, with
+// fields drawn from a seeded generator.
+func type1Stream(n int) []byte {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf bytes.Buffer
+	for i := 0; i < n; i++ {
+		w := header(1, uint32(200000000+rng.IntN(500000000))).u(4, uint64(rng.IntN(9))).s(8, int64(rng.IntN(60)-30)).
+			u(10, uint64(rng.IntN(300))).u(1, 1).s(28, int64(rng.IntN(216000000)-108000000)).
+			s(27, int64(rng.IntN(108000000)-54000000)).u(12, uint64(rng.IntN(3600))).u(9, uint64(rng.IntN(360))).
+			u(6, uint64(rng.IntN(60))).u(2, 0).u(3, 0).u(1, 0).u(19, 0)
+		p, fill := w.armoured()
+		fmt.Fprintln(&buf, sentence(1, 1, "", "AB"[i%2:i%2+1], p, fill))
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkReaderType1 measures the streaming decoder on class A position
+// reports: sentences per second on one core (the sentences/s metric).
+func BenchmarkReaderType1(b *testing.B) {
+	const n = 100000
+	data := type1Stream(n)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r := NewReader(bytes.NewReader(data), Options{})
+		count := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+			count++
+		}
+		if count != n {
+			b.Fatalf("decoded %d of %d", count, n)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "sentences/s")
+}
+
+// BenchmarkDecodeType1 measures payload decoding alone.
+func BenchmarkDecodeType1(b *testing.B) {
+	p := []byte(type1p)
+	var m Message
+	for i := 0; i < b.N; i++ {
+		if err := Decode(p, 0, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
