@@ -261,14 +261,14 @@ func TestFloat16(t *testing.T) {
 		{float32(math.Copysign(0, -1)), 0x8000},
 		{1, 0x3c00},
 		{-2, 0xc000},
-		{65504, 0x7bff},                  // largest finite
-		{65520, 0x7c00},                  // halfway to the next binade rounds to even = Inf
-		{65519.996, 0x7bff},              // just below halfway
-		{float32(math.Ldexp(1, -14)), 0x0400}, // smallest normal
-		{float32(math.Ldexp(1, -24)), 0x0001}, // smallest subnormal
-		{float32(math.Ldexp(1, -25)), 0x0000}, // half of it: tie to even (0)
-		{float32(math.Ldexp(3, -26)), 0x0001}, // 0.75 units rounds up
-		{float32(math.Ldexp(3, -25)), 0x0002}, // 1.5 units: tie to even (2)
+		{65504, 0x7bff},                           // largest finite
+		{65520, 0x7c00},                           // halfway to the next binade rounds to even = Inf
+		{65519.996, 0x7bff},                       // just below halfway
+		{float32(math.Ldexp(1, -14)), 0x0400},     // smallest normal
+		{float32(math.Ldexp(1, -24)), 0x0001},     // smallest subnormal
+		{float32(math.Ldexp(1, -25)), 0x0000},     // half of it: tie to even (0)
+		{float32(math.Ldexp(3, -26)), 0x0001},     // 0.75 units rounds up
+		{float32(math.Ldexp(3, -25)), 0x0002},     // 1.5 units: tie to even (2)
 		{1 + float32(math.Ldexp(1, -11)), 0x3c00}, // tie between 1 and next: even
 		{1 + float32(math.Ldexp(3, -11)), 0x3c02}, // tie between 0x3c01 and 0x3c02: even
 		{float32(math.Inf(1)), 0x7c00},

@@ -88,4 +88,3 @@ func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
 	}
 	tw.Flush()
 }
-
