@@ -169,16 +169,15 @@ func NewCSVReader(r io.Reader, f CSVFormat, opt Options) (*CSVReader, error) {
 		byName[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
 	}
 	c := &CSVReader{r: cr, format: f, col: map[string]int{}, ncols: len(header), reject: opt.Reject}
-	for field, name := range f.Columns {
-		i, ok := byName[strings.ToLower(name)]
-		if !ok {
-			switch field {
-			case FieldMMSI, FieldTime, FieldLat, FieldLon:
-				return nil, fmt.Errorf("ais: %s CSV has no %q column for %s", f.Name, name, field)
-			}
-			continue
+	for _, field := range []string{FieldMMSI, FieldTime, FieldLat, FieldLon} {
+		if _, ok := byName[strings.ToLower(f.Columns[field])]; !ok {
+			return nil, fmt.Errorf("ais: %s CSV has no %q column for %s", f.Name, f.Columns[field], field)
 		}
-		c.col[field] = i
+	}
+	for field, name := range f.Columns {
+		if i, ok := byName[strings.ToLower(name)]; ok {
+			c.col[field] = i
+		}
 	}
 	return c, nil
 }
