@@ -9,51 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// bitWriter builds payloads field by field for hand-computed test cases.
-type bitWriter struct{ bits []byte }
-
-func (w *bitWriter) u(n int, v uint64) *bitWriter {
-	for i := n - 1; i >= 0; i-- {
-		w.bits = append(w.bits, byte(v>>uint(i))&1)
-	}
-	return w
-}
-
-func (w *bitWriter) s(n int, v int64) *bitWriter { return w.u(n, uint64(v)&(1<<uint(n)-1)) }
-
-func (w *bitWriter) text(nchars int, s string) *bitWriter {
-	for i := 0; i < nchars; i++ {
-		c := byte('@')
-		if i < len(s) {
-			c = s[i]
-		}
-		w.u(6, uint64(c&63))
-	}
-	return w
-}
-
-// armoured returns the payload and its fill bits.
-func (w *bitWriter) armoured() (string, int) {
-	bits := append([]byte(nil), w.bits...)
-	fill := (6 - len(bits)%6) % 6
-	for range fill {
-		bits = append(bits, 0)
-	}
-	out := make([]byte, 0, len(bits)/6)
-	for i := 0; i < len(bits); i += 6 {
-		v := 0
-		for _, b := range bits[i : i+6] {
-			v = v<<1 | int(b)
-		}
-		c := byte(v + '0')
-		if v >= 40 {
-			c += 8
-		}
-		out = append(out, c)
-	}
-	return string(out), fill
-}
-
 func header(typ int, mmsi uint32) *bitWriter {
 	return (&bitWriter{}).u(6, uint64(typ)).u(2, 0).u(30, uint64(mmsi))
 }

@@ -344,19 +344,27 @@ func (r *Reader) fragment(s *Sentence, text []byte) bool {
 }
 
 // find returns the index of the pending message with key, or, for a
-// continuation fragment that names a tag-block group but no source, the one
-// in the same group.
+// fragment without a tag-block source, the one in the same tag-block group
+// or with the same sequence id and channel.
 func (r *Reader) find(key fragKey, group string) int {
 	for i, p := range r.pending {
 		if p.key == key {
 			return i
 		}
 	}
-	if group != "" && key.source == "" {
-		for i, p := range r.pending {
-			if p.group == group && p.key.seq == key.seq && p.key.channel == key.channel {
-				return i
-			}
+	if key.source != "" {
+		return -1
+	}
+	// A continuation without a source: match by group, else by the rest of
+	// the key (only the first sentence of a group usually names its source).
+	for i, p := range r.pending {
+		if group != "" && p.group == group && p.key.seq == key.seq && p.key.channel == key.channel {
+			return i
+		}
+	}
+	for i, p := range r.pending {
+		if p.key.seq == key.seq && p.key.channel == key.channel && p.key.own == key.own {
+			return i
 		}
 	}
 	return -1
