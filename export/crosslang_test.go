@@ -55,6 +55,7 @@ func crossBundle(t *testing.T, dt DType) *Bundle {
 			NewF32("w", []int{5, 7}, crossValues(35)),
 			NewF32("bias", []int{3}, crossValues(3)),
 			NewF32("s", nil, []float32{2.5}),
+			NewI32("ids", []int{3}, []int32{-5, 0, 123456789}),
 		},
 		Producer: Producer{Tool: "crosslang", Version: "1", Framework: "numpy",
 			Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),

@@ -398,3 +398,27 @@ func TestFormatExample(t *testing.T) {
 	require.Equal(t, "x", b.Kind)
 	require.Empty(t, b.Tensors)
 }
+
+func TestI32(t *testing.T) {
+	b := tinyBundle()
+	b.Tensors = append(b.Tensors, NewI32("ids", []int{2, 2}, []int32{-1, 0, 1 << 30, 7}))
+	data, err := Marshal(b)
+	require.NoError(t, err)
+	got, err := Unmarshal(data)
+	require.NoError(t, err)
+	ids, err := got.Tensor("ids")
+	require.NoError(t, err)
+	v, err := ids.Int32s()
+	require.NoError(t, err)
+	require.Equal(t, []int32{-1, 0, 1 << 30, 7}, v)
+	_, err = ids.Float32s()
+	require.ErrorIs(t, err, ErrInvalid)
+	q, err := got.Convert(F16)
+	require.NoError(t, err)
+	require.Equal(t, I32, q.Tensors[len(q.Tensors)-1].DType, "ids are not weights")
+	_, err = got.Convert(I32)
+	require.ErrorIs(t, err, ErrInvalid)
+	w, _ := got.Tensor("fc.weight")
+	_, err = w.Int32s()
+	require.ErrorIs(t, err, ErrInvalid)
+}

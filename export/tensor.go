@@ -17,6 +17,9 @@ const (
 	// Int8 is a signed byte per element with one float32 scale per index of
 	// the first dimension (the output channel): x = float32(q) * Scales[i].
 	Int8 DType = "int8"
+	// I32 is a little-endian two's-complement int32: ids, offsets and
+	// labels (training shards, vocabularies), never weights.
+	I32 DType = "i32"
 )
 
 // Size returns the bytes per element, or 0 for an unknown dtype.
@@ -28,6 +31,8 @@ func (d DType) Size() int {
 		return 2
 	case Int8:
 		return 1
+	case I32:
+		return 4
 	}
 	return 0
 }
@@ -112,6 +117,10 @@ func (t *Tensor) Validate() error {
 				return fmt.Errorf("%w: tensor %q: element %d is not finite", ErrInvalid, t.Name, i/4)
 			}
 		}
+	case I32:
+		if len(t.Scales) != 0 {
+			return fmt.Errorf("%w: tensor %q: scales on a %s tensor", ErrInvalid, t.Name, t.DType)
+		}
 	case F16:
 		if len(t.Scales) != 0 {
 			return fmt.Errorf("%w: tensor %q: scales on a %s tensor", ErrInvalid, t.Name, t.DType)
@@ -134,13 +143,39 @@ func containsByte(b []byte, c byte) bool {
 	return false
 }
 
+// NewI32 returns an i32 tensor holding a copy of v.
+func NewI32(name string, shape []int, v []int32) Tensor {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], uint32(x))
+	}
+	return Tensor{Name: name, DType: I32, Shape: append([]int(nil), shape...), Data: b}
+}
+
+// Int32s returns the elements of an I32 tensor.
+func (t *Tensor) Int32s() ([]int32, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if t.DType != I32 {
+		return nil, fmt.Errorf("%w: tensor %q is %s, not i32", ErrInvalid, t.Name, t.DType)
+	}
+	v := make([]int32, len(t.Data)/4)
+	for i := range v {
+		v[i] = int32(binary.LittleEndian.Uint32(t.Data[4*i:]))
+	}
+	return v, nil
+}
+
 // Float32s returns the elements as float32, dequantising F16 and Int8.
-// The tensor must be valid.
+// The tensor must be a valid float tensor.
 func (t *Tensor) Float32s() ([]float32, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
 	switch t.DType {
+	case I32:
+		return nil, fmt.Errorf("%w: tensor %q is i32, not a float tensor", ErrInvalid, t.Name)
 	case F32:
 		return getFloat32s(t.Data), nil
 	case F16:
@@ -295,12 +330,16 @@ func Float16ToFloat32(h uint16) float32 {
 // (weight matrices, embeddings); vectors such as biases and norm scales
 // stay F32, where quantisation would save little and cost accuracy.
 func (b *Bundle) Convert(dt DType) (*Bundle, error) {
-	if dt.Size() == 0 {
-		return nil, fmt.Errorf("%w: unknown dtype %q", ErrInvalid, dt)
+	if dt.Size() == 0 || dt == I32 {
+		return nil, fmt.Errorf("%w: cannot convert weights to %q", ErrInvalid, dt)
 	}
 	out := *b
 	out.Tensors = make([]Tensor, len(b.Tensors))
 	for i := range b.Tensors {
+		if b.Tensors[i].DType == I32 { // ids and offsets are not weights
+			out.Tensors[i] = b.Tensors[i]
+			continue
+		}
 		target := dt
 		if dt == Int8 && len(b.Tensors[i].Shape) < 2 {
 			target = F32

@@ -34,7 +34,7 @@ HEADER_SIZE = 24
 VERSION = (1, 0)
 MAX_BODY_SIZE = 1 << 31
 MAX_RANK = 8
-DTYPES = {"f32": 4, "f16": 2, "int8": 1}
+DTYPES = {"f32": 4, "f16": 2, "int8": 1, "i32": 4}
 
 
 class BundleError(ValueError):
@@ -65,6 +65,11 @@ class Tensor:
 
     @staticmethod
     def from_array(name: str, arr, dtype: str = "f32") -> "Tensor":
+        if dtype == "i32":
+            a = np.array(_as_numpy(arr), order="C")
+            if not np.issubdtype(a.dtype, np.integer) or a.size and (a.min() < -2**31 or a.max() >= 2**31):
+                raise BundleError("tensor %r: i32 needs integers in int32 range" % name)
+            return Tensor(name, "i32", tuple(int(d) for d in a.shape), a.astype("<i4").tobytes())
         a = np.array(_as_numpy(arr), dtype=np.float32, order="C")  # keeps 0-d
         if not np.all(np.isfinite(a)):
             raise BundleError("tensor %r has non-finite values" % name)
@@ -93,6 +98,8 @@ class Tensor:
             a = np.frombuffer(self.data, "<f4").astype(np.float32)
         elif self.dtype == "f16":
             a = np.frombuffer(self.data, "<f2").astype(np.float32)
+        elif self.dtype == "i32":
+            return np.frombuffer(self.data, "<i4").astype(np.int32).reshape(self.shape)
         elif self.dtype == "int8":
             q = np.frombuffer(self.data, np.int8).astype(np.float32)
             q = q.reshape(self.shape[0], -1) * self.scales[:, None]
@@ -122,7 +129,7 @@ class Tensor:
         else:
             if self.scales is not None and len(self.scales):
                 raise BundleError("tensor %r: scales on a %s tensor" % (self.name, self.dtype))
-            if not np.all(np.isfinite(self.to_numpy())):
+            if self.dtype != "i32" and not np.all(np.isfinite(self.to_numpy())):
                 raise BundleError("tensor %r: non-finite values" % self.name)
 
 
@@ -175,6 +182,9 @@ class Bundle:
         """A copy with weights stored as dtype (int8 only for rank >= 2, as in Go)."""
         out = Bundle(self.kind, dict(self.config), dict(self.preprocessing), [], dict(self.producer))
         for t in self.tensors:
+            if t.dtype == "i32":  # ids and offsets are not weights
+                out.tensors.append(t)
+                continue
             target = "f32" if dtype == "int8" and len(t.shape) < 2 else dtype
             out.tensors.append(Tensor.from_array(t.name, t.to_numpy(), target))
         return out

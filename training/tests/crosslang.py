@@ -38,6 +38,7 @@ def make(dtype):
     b.add("w", source_values(35).reshape(5, 7))
     b.add("bias", source_values(3))
     b.add("s", np.float32(2.5))
+    b.add("ids", np.array([-5, 0, 123456789]), dtype="i32")
     return b.converted(dtype)
 
 
@@ -52,7 +53,7 @@ def check(path):
     assert p["grid"] == {"system": "georef", "resolution_deg": 0.5}, p["grid"]
     assert p["ports"] == [{"locode": "NLRTM", "name": "Rotterdam", "lat": 51.95, "lon": 4.14}], p["ports"]
     assert got.producer["metrics"] == {"loss": 0.5} and got.producer["created"] == "2026-01-02T03:04:05Z"
-    assert [t.name for t in got.tensors] == ["w", "bias", "s"]
+    assert [t.name for t in got.tensors] == ["w", "bias", "s", "ids"]
     for g, w in zip(got.tensors, want.tensors):
         assert (g.dtype, tuple(g.shape)) == (w.dtype, tuple(w.shape)), (g.name, g.dtype, g.shape, w.dtype, w.shape)
         assert g.data == w.data, "tensor %s bytes differ" % g.name

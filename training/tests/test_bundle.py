@@ -91,3 +91,13 @@ def test_quantize_matches_hand_values():
     q, s = pb.quantize_int8(np.array([[-1, 0.5, 0.25, 1], [0, 0, 0, 0], [254, -127, 1, 0.5]], np.float32))
     assert s.tolist() == [np.float32(1) / np.float32(127), 1.0, 2.0]
     assert q.tolist() == [[-127, 64, 32, 127], [0, 0, 0, 0], [127, -64, 0, 0]]
+
+
+def test_i32():
+    b = small()
+    b.add("ids", np.array([[-1, 0], [2**30, 7]], np.int64), dtype="i32")
+    got = pb.decode(pb.encode(b.converted("int8")))
+    assert got.tensor("ids").dtype == "i32"
+    assert got.array("ids").tolist() == [[-1, 0], [2**30, 7]]
+    with pytest.raises(pb.BundleError, match="int32 range"):
+        pb.Tensor.from_array("x", np.array([2**31]), "i32")

@@ -456,3 +456,44 @@ func OpenPositions(r io.Reader, opt Options) (PositionReader, error) {
 	}
 	return &NMEAPositions{Reader: NewReader(br, opt), Tracker: NewTracker()}, nil
 }
+
+// MarineCadastreHeader is the column row of a MarineCadastre export.
+var MarineCadastreHeader = []string{"MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName",
+	"IMO", "CallSign", "VesselType", "Status", "Length", "Width", "Draft", "Cargo", "TransceiverClass"}
+
+// MarineCadastreRecord formats a position as a MarineCadastre row, the
+// inverse of reading one with MarineCadastre: absent values are empty,
+// heading 511, and the IMO number has its "IMO" prefix.
+func MarineCadastreRecord(p *Position) []string {
+	f := func(o Opt[float64], prec int) string {
+		if !o.Valid {
+			return ""
+		}
+		return strconv.FormatFloat(o.V, 'f', prec, 64)
+	}
+	i := func(o Opt[int]) string {
+		if !o.Valid {
+			return ""
+		}
+		return strconv.Itoa(o.V)
+	}
+	hdg := "511"
+	if p.Heading.Valid {
+		hdg = strconv.Itoa(p.Heading.V)
+	}
+	imo := ""
+	if p.Static.IMO.Valid {
+		imo = "IMO" + strconv.FormatUint(uint64(p.Static.IMO.V), 10)
+	}
+	class := "A"
+	if p.ClassB {
+		class = "B"
+	}
+	s := &p.Static
+	return []string{
+		strconv.FormatUint(uint64(p.MMSI), 10), p.Time.UTC().Format("2006-01-02T15:04:05"),
+		strconv.FormatFloat(p.Lat, 'f', 5, 64), strconv.FormatFloat(p.Lon, 'f', 5, 64),
+		f(p.SOG, 1), f(p.COG, 1), hdg, s.Name, imo, s.CallSign, i(s.ShipType), i(p.NavStatus),
+		i(s.Length), i(s.Width), f(s.Draught, 1), "", class,
+	}
+}

@@ -1,0 +1,268 @@
+package trajectory
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/portolan-sdk/portolan/internal/rng"
+)
+
+// FeatureNames are WAY's nine per-point features, in input order.
+//
+// Missing-value rules (never NaN):
+//
+//	eta_remain_h  hours from the point to the reported ETA, clipped to ±720; 0 when no ETA was reported
+//	rel_lon       (lon − cell centre lon) / resolution, in [−0.5, 0.5]
+//	rel_lat       (lat − cell centre lat) / resolution, in [−0.5, 0.5]
+//	sog           knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
+//	rot           degrees per minute, clipped to ±720; 0 when absent
+//	cog           degrees [0, 360); when absent, the bearing from the previous point if it moved over 10 m, else the heading, else 0
+//	heading       degrees [0, 360); when absent, the cog (after its own fill)
+//	draught       metres; 0 when absent
+//	nav_status    AIS navigational status 0..14; 15 ("not defined") when absent
+var FeatureNames = []string{"eta_remain_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
+
+// NumFeatures is len(FeatureNames).
+const NumFeatures = 9
+
+// Sampling selects which points of a cell enter its inner sequence.
+type Sampling int
+
+const (
+	// Even takes the first point and evenly spaced points up to the last:
+	// indices round(j·(n−1)/(S−1)), j = 0..S−1. Deterministic; the default
+	// and what inference uses.
+	Even Sampling = iota
+	// Random takes the first point and S−1 others drawn without
+	// replacement with the shared generator (docs/RNG.md), keyed by
+	// (seed, voyage key, cell index, draw), in time order. For training.
+	Random
+)
+
+// NestedConfig configures nested-sequence construction. The zero value
+// is not usable; start from DefaultNestedConfig.
+type NestedConfig struct {
+	Grid     Grid
+	MaxLen   int      // outer length kept at inference (the last MaxLen cells); WAY uses 512
+	SubLen   int      // points per cell; WAY uses 5
+	Sampling Sampling // Even by default
+	Seed     uint64   // for Random
+}
+
+// DefaultNestedConfig returns WAY's defaults: 1° GEOREF cells, 512 cells,
+// 5 points per cell, even sampling.
+func DefaultNestedConfig() NestedConfig {
+	g, _ := NewGrid(DefaultResolution)
+	return NestedConfig{Grid: g, MaxLen: 512, SubLen: 5}
+}
+
+// NestedCell is one visited cell of a nested sequence.
+type NestedCell struct {
+	Cell     Cell
+	Lat, Lon float64 // cell centre
+	// Hours is the time since departure at the cell's last selected point.
+	Hours float32
+	// Time is the time of the cell's last selected point.
+	Time time.Time
+	// Features holds 1..SubLen rows of raw (unscaled) features.
+	Features [][NumFeatures]float32
+}
+
+// Nested is WAY's input for one voyage: the cells visited in order (a cell
+// entered again later is a new entry) with a few points each.
+type Nested struct {
+	Cells     []NestedCell
+	ShipType  int // ShipCategories index
+	Departure int // departure port id in the model's vocabulary, 0 for unknown
+}
+
+// Tail returns the last n cells (all of them when there are fewer).
+func (n *Nested) Tail(max int) []NestedCell {
+	if len(n.Cells) <= max {
+		return n.Cells
+	}
+	return n.Cells[len(n.Cells)-max:]
+}
+
+// pointFeatures computes the raw features of every point, applying the
+// missing-value rules of FeatureNames.
+func pointFeatures(pts []Point, g Grid, dst [][NumFeatures]float32) {
+	res := g.Resolution()
+	for i := range pts {
+		p := &pts[i]
+		f := &dst[i]
+		if p.ETA.Valid {
+			f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
+		}
+		clat, clon := g.Centre(g.Cell(p.Lat, p.Lon))
+		dlon := math.Mod(p.Lon-clon+540, 360) - 180 // wrap across the antimeridian
+		f[1] = float32(clamp(dlon/res, -0.5, 0.5))
+		f[2] = float32(clamp((p.Lat-clat)/res, -0.5, 0.5))
+		f[3] = float32(clamp(speedAt(pts, i), 0, 50))
+		if p.ROT.Valid {
+			f[4] = float32(clamp(p.ROT.V, -720, 720))
+		}
+		var cog float64
+		switch {
+		case p.COG.Valid:
+			cog = p.COG.V
+		case i > 0 && Distance(pts[i-1].Lat, pts[i-1].Lon, p.Lat, p.Lon) > 10:
+			cog = Bearing(pts[i-1].Lat, pts[i-1].Lon, p.Lat, p.Lon)
+		case p.Heading.Valid:
+			cog = float64(p.Heading.V)
+		}
+		f[5] = float32(math.Mod(cog, 360))
+		if p.Heading.Valid {
+			f[6] = float32(p.Heading.V % 360)
+		} else {
+			f[6] = f[5]
+		}
+		if p.Draught.Valid {
+			f[7] = float32(p.Draught.V)
+		}
+		f[8] = 15
+		if p.NavStatus.Valid {
+			f[8] = float32(p.NavStatus.V)
+		}
+	}
+}
+
+func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }
+
+// BuildNested builds the nested sequence of a voyage's points. depart is
+// the departure time (time since departure is measured from it; use the
+// first point's time when unknown). key distinguishes voyages for Random
+// sampling. All cells are returned; inference keeps Tail(MaxLen).
+func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (Nested, error) {
+	if cfg.SubLen < 1 || cfg.MaxLen < 1 || cfg.Grid.NumCells() == 0 {
+		return Nested{}, fmt.Errorf("trajectory: nested config %+v", cfg)
+	}
+	var out Nested
+	if len(pts) == 0 {
+		return out, nil
+	}
+	feats := make([][NumFeatures]float32, len(pts))
+	pointFeatures(pts, cfg.Grid, feats)
+	sel := make([]int, 0, cfg.SubLen)
+	for i, ci := 0, 0; i < len(pts); ci++ {
+		cell := cfg.Grid.Cell(pts[i].Lat, pts[i].Lon)
+		j := i + 1
+		for j < len(pts) && cfg.Grid.Cell(pts[j].Lat, pts[j].Lon) == cell {
+			j++
+		}
+		sel = selectPoints(sel[:0], j-i, cfg, key, uint64(ci))
+		nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
+		nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
+		for k, s := range sel {
+			nc.Features[k] = feats[i+s]
+		}
+		last := pts[i+sel[len(sel)-1]].Time
+		nc.Time = last
+		nc.Hours = float32(max(0, last.Sub(depart).Hours()))
+		out.Cells = append(out.Cells, nc)
+		i = j
+	}
+	return out, nil
+}
+
+// selectPoints appends the indices (in [0, n), increasing) of the points
+// a cell keeps.
+func selectPoints(dst []int, n int, cfg NestedConfig, key, cell uint64) []int {
+	s := cfg.SubLen
+	if n <= s {
+		for i := 0; i < n; i++ {
+			dst = append(dst, i)
+		}
+		return dst
+	}
+	if cfg.Sampling == Even {
+		for j := 0; j < s; j++ {
+			if s == 1 {
+				return append(dst, 0)
+			}
+			dst = append(dst, int(math.Round(float64(j)*float64(n-1)/float64(s-1))))
+		}
+		return dst
+	}
+	// Random: first point, then a partial Fisher–Yates over 1..n-1.
+	rest := make([]int, n-1)
+	for i := range rest {
+		rest[i] = i + 1
+	}
+	for d := 0; d < s-1; d++ {
+		k := d + rng.Intn(cfg.Seed, key, cell, uint64(d), len(rest)-d)
+		rest[d], rest[k] = rest[k], rest[d]
+	}
+	chosen := rest[:s-1]
+	insertionSort(chosen)
+	dst = append(dst, 0)
+	return append(dst, chosen...)
+}
+
+func insertionSort(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// Scaler is per-feature standard scaling, x' = (x − Mean) / Std, with the
+// statistics a bundle carries.
+type Scaler struct {
+	Mean, Std [NumFeatures]float32
+}
+
+// FitScaler computes the mean and population standard deviation of every
+// feature over all points of the sequences (in float64). A feature with
+// zero spread gets Std 1.
+func FitScaler(seqs []Nested) Scaler {
+	var sum, sq [NumFeatures]float64
+	n := 0
+	for i := range seqs {
+		for _, c := range seqs[i].Cells {
+			for _, f := range c.Features {
+				for k, v := range f {
+					sum[k] += float64(v)
+				}
+				n++
+			}
+		}
+	}
+	var s Scaler
+	if n == 0 {
+		for k := range s.Std {
+			s.Std[k] = 1
+		}
+		return s
+	}
+	for k := range sum {
+		s.Mean[k] = float32(sum[k] / float64(n))
+	}
+	for i := range seqs {
+		for _, c := range seqs[i].Cells {
+			for _, f := range c.Features {
+				for k, v := range f {
+					d := float64(v) - float64(s.Mean[k])
+					sq[k] += d * d
+				}
+			}
+		}
+	}
+	for k := range sq {
+		sd := math.Sqrt(sq[k] / float64(n))
+		if sd < 1e-6 {
+			sd = 1
+		}
+		s.Std[k] = float32(sd)
+	}
+	return s
+}
+
+// Apply scales f in place.
+func (s *Scaler) Apply(f *[NumFeatures]float32) {
+	for k := range f {
+		f[k] = (f[k] - s.Mean[k]) / s.Std[k]
+	}
+}

@@ -1,0 +1,220 @@
+package trajectory
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geo"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Port is a port with the circular area inside which a slow vessel counts
+// as visiting it.
+type Port struct {
+	Locode  string  // UN/LOCODE without the space, e.g. "NLRTM"; may be empty
+	Name    string
+	Country string
+	Lat     float64
+	Lon     float64
+	Radius  float64 // metres
+}
+
+// DefaultPortRadius is the port-area radius when the source gives no
+// harbour size: 5 km.
+const DefaultPortRadius = 5000.0
+
+// harbourRadius maps World Port Index harbour sizes to port-area radii in
+// metres: large ports spread over terminals and anchorages.
+var harbourRadius = map[string]float64{"large": 10000, "medium": 6000, "small": 4000, "very small": 3000}
+
+// Ports is a catalogue with a spatial index for "which port is this
+// position in".
+type Ports struct {
+	list     []Port
+	byLocode map[string]int
+	buckets  map[[2]int][]int // 1° cells → port indices
+}
+
+// NewPorts indexes a port list. Ports with a duplicate UN/LOCODE keep the
+// first entry; ports off the globe or with a non-positive radius are an error.
+func NewPorts(list []Port) (*Ports, error) {
+	p := &Ports{byLocode: map[string]int{}, buckets: map[[2]int][]int{}}
+	for _, port := range list {
+		if !(port.Lat >= -90 && port.Lat <= 90 && port.Lon >= -180 && port.Lon <= 180) || !(port.Radius > 0 && port.Radius < 100000) {
+			return nil, fmt.Errorf("trajectory: port %s %q at %v,%v radius %v", port.Locode, port.Name, port.Lat, port.Lon, port.Radius)
+		}
+		if port.Locode != "" {
+			if _, dup := p.byLocode[port.Locode]; dup {
+				continue
+			}
+			p.byLocode[port.Locode] = len(p.list)
+		}
+		k := bucket(port.Lat, port.Lon)
+		p.buckets[k] = append(p.buckets[k], len(p.list))
+		p.list = append(p.list, port)
+	}
+	return p, nil
+}
+
+func bucket(lat, lon float64) [2]int {
+	return [2]int{int(math.Floor(lat)), int(math.Floor(lon))}
+}
+
+// Len returns the number of ports.
+func (p *Ports) Len() int { return len(p.list) }
+
+// At returns port i.
+func (p *Ports) At(i int) Port { return p.list[i] }
+
+// All returns the ports in catalogue order.
+func (p *Ports) All() []Port { return append([]Port(nil), p.list...) }
+
+// Index returns the index of the port with the given UN/LOCODE.
+func (p *Ports) Index(locode string) (int, bool) {
+	i, ok := p.byLocode[locode]
+	return i, ok
+}
+
+// Within returns the nearest port whose area contains (lat, lon), and the
+// distance to it in metres. Port areas are at most 100 km across, so only
+// the 1° cells around the position are searched (3×3, wider near the poles).
+func (p *Ports) Within(lat, lon float64) (int, float64, bool) {
+	best, bestD := -1, math.Inf(1)
+	b := bucket(lat, lon)
+	dlon := 1
+	if c := math.Cos(lat * math.Pi / 180); c < 0.5 {
+		dlon = int(math.Min(180, math.Ceil(1/math.Max(c, 1e-3))))
+	}
+	pt := orb.Point{lon, lat}
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -dlon; dx <= dlon; dx++ {
+			x := (b[1]+dx+180)%360 - 180
+			if x < -180 {
+				x += 360
+			}
+			for _, i := range p.buckets[[2]int{b[0] + dy, x}] {
+				port := &p.list[i]
+				d := geo.DistanceHaversine(pt, orb.Point{port.Lon, port.Lat})
+				if d <= port.Radius && d < bestD {
+					best, bestD = i, d
+				}
+			}
+		}
+	}
+	return best, bestD, best >= 0
+}
+
+// LoadWPI reads ports from the World Port Index (NGA Pub. 150) CSV: the
+// columns "Main Port Name", "UN/LOCODE" ("US NYC"), "Country Code",
+// "Latitude", "Longitude" and "Harbor Size" (which sets the area radius).
+// Rows without coordinates are skipped.
+func LoadWPI(r io.Reader) ([]Port, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("trajectory: WPI header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimPrefix(strings.TrimSpace(h), "\ufeff")] = i
+	}
+	need := []string{"Main Port Name", "UN/LOCODE", "Latitude", "Longitude"}
+	for _, n := range need {
+		if _, ok := col[n]; !ok {
+			return nil, fmt.Errorf("trajectory: WPI CSV has no %q column", n)
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var out []Port
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		lat, err1 := strconv.ParseFloat(get(rec, "Latitude"), 64)
+		lon, err2 := strconv.ParseFloat(get(rec, "Longitude"), 64)
+		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			continue
+		}
+		radius := float64(DefaultPortRadius)
+		if r, ok := harbourRadius[strings.ToLower(get(rec, "Harbor Size"))]; ok {
+			radius = r
+		}
+		out = append(out, Port{
+			Locode: strings.ReplaceAll(get(rec, "UN/LOCODE"), " ", ""), Name: get(rec, "Main Port Name"),
+			Country: get(rec, "Country Code"), Lat: lat, Lon: lon, Radius: radius,
+		})
+	}
+	return out, nil
+}
+
+// LoadPortsGeoJSON reads ports from a GeoJSON FeatureCollection of Points
+// with properties "port" or "locode" (UN/LOCODE), "name", "cty" or
+// "country", and optionally "radius" in metres.
+func LoadPortsGeoJSON(data []byte) ([]Port, error) {
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		return nil, fmt.Errorf("trajectory: ports GeoJSON: %w", err)
+	}
+	var out []Port
+	for _, f := range fc.Features {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		port := Port{Lat: pt.Lat(), Lon: pt.Lon(), Radius: DefaultPortRadius}
+		port.Locode = firstString(f.Properties, "port", "locode")
+		port.Name = firstString(f.Properties, "name")
+		port.Country = firstString(f.Properties, "cty", "country")
+		if r, ok := f.Properties["radius"].(float64); ok && r > 0 {
+			port.Radius = r
+		}
+		if port.Lon > 180 {
+			port.Lon -= 360
+		}
+		out = append(out, port)
+	}
+	return out, nil
+}
+
+func firstString(p geojson.Properties, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := p[k].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// SortByLocode orders ports by UN/LOCODE (then name), the order the
+// vocabulary of a model uses, so that the same catalogue always gives the
+// same class ids.
+func SortByLocode(list []Port) {
+	sort.SliceStable(list, func(i, j int) bool {
+		if list[i].Locode != list[j].Locode {
+			return list[i].Locode < list[j].Locode
+		}
+		return list[i].Name < list[j].Name
+	})
+}
