@@ -44,9 +44,9 @@ func TestGridResolutions(t *testing.T) {
 		code string
 	}{
 		{15, "NK"},
-		{0.5, "NKEG0030"},   // 51.95N 4.14E: cell starts at 4°00' E, 51°30' N
-		{0.25, "NKEG0045"},  // 51°45'
-		{0.1, "NKEG0654"},   // 4.1° = 4°06', 51.9° = 51°54'
+		{0.5, "NKEG0030"},  // 51.95N 4.14E: cell starts at 4°00' E, 51°30' N
+		{0.25, "NKEG0045"}, // 51°45'
+		{0.1, "NKEG0654"},  // 4.1° = 4°06', 51.9° = 51°54'
 	} {
 		g, err := NewGrid(tc.res)
 		require.NoError(t, err)

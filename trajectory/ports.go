@@ -18,7 +18,7 @@ import (
 // Port is a port with the circular area inside which a slow vessel counts
 // as visiting it.
 type Port struct {
-	Locode  string  // UN/LOCODE without the space, e.g. "NLRTM"; may be empty
+	Locode  string // UN/LOCODE without the space, e.g. "NLRTM"; may be empty
 	Name    string
 	Country string
 	Lat     float64

@@ -78,12 +78,12 @@ func Collect(r ais.PositionReader) ([]*Track, error) {
 
 // Reasons a point is dropped by Clean.
 const (
-	DropMMSI      = "invalid MMSI"       // not a ship station (MID 201..775)
-	DropNoTime    = "no timestamp"       // the input gave no receive time
-	DropFuture    = "future timestamp"   // after CleanConfig.Now + MaxFuture
-	DropPosition  = "invalid position"   // (0, 0) or off the globe
-	DropDuplicate = "duplicate time"     // same time as the previous kept point
-	DropJump      = "impossible speed"   // implied speed over MaxSpeedKnots
+	DropMMSI      = "invalid MMSI"     // not a ship station (MID 201..775)
+	DropNoTime    = "no timestamp"     // the input gave no receive time
+	DropFuture    = "future timestamp" // after CleanConfig.Now + MaxFuture
+	DropPosition  = "invalid position" // (0, 0) or off the globe
+	DropDuplicate = "duplicate time"   // same time as the previous kept point
+	DropJump      = "impossible speed" // implied speed over MaxSpeedKnots
 )
 
 // CleanConfig holds the cleaning thresholds. The zero value gives the

@@ -20,14 +20,14 @@ func TestClean(t *testing.T) {
 	tr := &Track{MMSI: 244660000, Points: []Point{
 		pt(0, 52, 4, 10),
 		pt(10, 52.02, 4, 10),
-		pt(5, 52.01, 4, 10),            // out of order: repaired
-		pt(10, 52.03, 4, 10),           // duplicate time
-		{Lat: 52, Lon: 4},              // no time
-		pt(20, 0, 0, 10),               // null island
-		pt(21, 95, 4, 10),              // off the globe
-		pt(30, 54, 4, 10),              // 220 km in 20 minutes: impossible
-		pt(40, 52.05, 4, 10),           // fine again relative to the last kept point
-		pt(60*24*400, 52.06, 4, 10),    // far future
+		pt(5, 52.01, 4, 10),         // out of order: repaired
+		pt(10, 52.03, 4, 10),        // duplicate time
+		{Lat: 52, Lon: 4},           // no time
+		pt(20, 0, 0, 10),            // null island
+		pt(21, 95, 4, 10),           // off the globe
+		pt(30, 54, 4, 10),           // 220 km in 20 minutes: impossible
+		pt(40, 52.05, 4, 10),        // fine again relative to the last kept point
+		pt(60*24*400, 52.06, 4, 10), // far future
 	}}
 	got, st := Clean(tr, CleanConfig{Now: t0.Add(48 * time.Hour)})
 	require.Equal(t, 10, st.In)
