@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence
 
-.PHONY: all setup test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
+.PHONY: all setup testdata test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
 
 all: build
 
@@ -56,8 +56,18 @@ pytest:
 ## demo: the main job on the shipped demo data
 demo:
 	@mkdir -p build
+	$(GO) build -o build/portolan ./cmd/portolan
+	@echo "== decode the sample AIS feed (testdata/ais/sample.nmea)"
+	build/portolan decode --stats testdata/ais/sample.nmea > build/sample.jsonl
+	@echo "== voyages in it"
+	build/portolan voyages --ais testdata/ais/sample.nmea --format jsonl
+	@echo "== a model bundle, written and read back"
 	$(GO) run ./examples/bundle -out build/demo.portolan
-	$(GO) run ./cmd/portolan inspect build/demo.portolan
+	build/portolan inspect build/demo.portolan
+
+## testdata: regenerate committed generated fixtures
+testdata:
+	$(GO) run ./cmd/portolan simulate --seed 7 --vessels 8 --days 3 --out testdata/ais/sample.nmea
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -1,11 +1,14 @@
 package trajectory
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -205,6 +208,22 @@ func firstString(p geojson.Properties, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// LoadPortsFile reads a port list by file extension: .csv is World Port
+// Index CSV, .geojson or .json is GeoJSON points.
+func LoadPortsFile(path string) ([]Port, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return LoadWPI(bytes.NewReader(data))
+	case ".geojson", ".json":
+		return LoadPortsGeoJSON(data)
+	}
+	return nil, fmt.Errorf("trajectory: %s: want a .csv (World Port Index) or .geojson port list", path)
 }
 
 // SortByLocode orders ports by UN/LOCODE (then name), the order the

@@ -43,17 +43,31 @@ func PointOf(p *ais.Position) Point {
 	return pt
 }
 
-// Collect reads every position from r and groups them into tracks, sorted
-// by MMSI, each in input order.
-func Collect(r ais.PositionReader) ([]*Track, error) {
+// Collect reads every position from the readers, in turn, and groups them
+// into tracks, sorted by MMSI, each in input order.
+func Collect(readers ...ais.PositionReader) ([]*Track, error) {
 	byMMSI := map[uint32]*Track{}
+	for _, r := range readers {
+		if err := collect(r, byMMSI); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]*Track, 0, len(byMMSI))
+	for _, t := range byMMSI {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].MMSI < out[j].MMSI })
+	return out, nil
+}
+
+func collect(r ais.PositionReader, byMMSI map[uint32]*Track) error {
 	for {
 		p, err := r.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t := byMMSI[p.MMSI]
 		if t == nil {
@@ -68,12 +82,6 @@ func Collect(r ais.PositionReader) ([]*Track, error) {
 		}
 		t.Points = append(t.Points, PointOf(p))
 	}
-	out := make([]*Track, 0, len(byMMSI))
-	for _, t := range byMMSI {
-		out = append(out, t)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].MMSI < out[j].MMSI })
-	return out, nil
 }
 
 // Reasons a point is dropped by Clean.
@@ -116,9 +124,10 @@ func (c CleanConfig) withDefaults() CleanConfig {
 
 // CleanStats counts what Clean did.
 type CleanStats struct {
-	In, Kept  int
-	Reordered int            // points that arrived out of time order (repaired by sorting, not dropped)
-	Dropped   map[string]int // by Drop* reason
+	In        int            `json:"in"`
+	Kept      int            `json:"kept"`
+	Reordered int            `json:"reordered"` // points that arrived out of time order (repaired by sorting, not dropped)
+	Dropped   map[string]int `json:"dropped"`   // by Drop* reason
 }
 
 // Add accumulates o into s.

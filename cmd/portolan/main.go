@@ -15,9 +15,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"inspect": {"print a bundle's kind, producer, config and tensors", runInspect},
-	"convert": {"rewrite a bundle with f32, f16 or int8 weights", runConvert},
-	"decode":  {"decode AIS NMEA to JSON lines or CSV, with statistics", runDecode},
+	"inspect":  {"print a bundle's kind, producer, config and tensors", runInspect},
+	"convert":  {"rewrite a bundle with f32, f16 or int8 weights", runConvert},
+	"decode":   {"decode AIS NMEA to JSON lines or CSV, with statistics", runDecode},
+	"simulate": {"simulate a fleet and write its AIS as NMEA or MarineCadastre CSV", runSimulate},
+	"voyages":  {"split AIS tracks into port-to-port voyages (GeoJSON or JSON lines)", runVoyages},
+	"prepare":  {"write WAY training shards from AIS files", runPrepare},
 }
 
 func main() {

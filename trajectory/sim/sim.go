@@ -315,7 +315,10 @@ func (f *Fleet) simulate(rng *rand.Rand, vi int, v *vessel, end time.Time, out [
 		const sigma = 10.0 // metres
 		return lat + rng.NormFloat64()*sigma/111320, lon + rng.NormFloat64()*sigma/(111320*math.Max(0.1, math.Cos(lat*math.Pi/180)))
 	}
-	nextSlot := func(t time.Time) time.Time {
+	nextSlot := func(t time.Time) time.Time { // the first archive slot at or after t, not before the start
+		if t.Before(cfg.Start) {
+			t = cfg.Start
+		}
 		k := math.Ceil(float64(t.Sub(cfg.Start)-phase) / float64(cfg.Interval))
 		return cfg.Start.Add(phase + time.Duration(k)*cfg.Interval)
 	}

@@ -1,0 +1,112 @@
+package wayprep
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/trajectory"
+	"github.com/portolan-sdk/portolan/trajectory/ais"
+	"github.com/portolan-sdk/portolan/trajectory/sim"
+	"github.com/stretchr/testify/require"
+)
+
+func simTracks(t testing.TB, vessels int, days float64) []*trajectory.Track {
+	f, err := sim.NewFleet(sim.BuiltinNetwork(), sim.BuiltinPorts, sim.Config{Seed: 5, Vessels: vessels, Days: days})
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	_, err = f.WriteNMEA(&buf)
+	require.NoError(t, err)
+	pr, err := ais.OpenPositions(&buf, ais.Options{})
+	require.NoError(t, err)
+	tracks, err := trajectory.Collect(pr)
+	require.NoError(t, err)
+	return tracks
+}
+
+func TestPrepareAndWrite(t *testing.T) {
+	tracks := simTracks(t, 20, 12)
+	ports, err := trajectory.NewPorts(sim.BuiltinPorts)
+	require.NoError(t, err)
+	d, err := Prepare(tracks, ports, DefaultConfig())
+	require.NoError(t, err)
+	require.Greater(t, d.Counts["complete"], 20)
+	require.Equal(t, "unknown", d.Ports[0].Name)
+
+	dir := t.TempDir()
+	m, err := d.Write(dir)
+	require.NoError(t, err)
+	total := 0
+	for _, split := range Splits {
+		total += m.Splits[split].Voyages
+	}
+	require.Equal(t, d.Counts["complete"], total)
+
+	// the train shard decodes and its offsets add up
+	b, err := export.ReadFile(filepath.Join(dir, "way-train-000.portolan"))
+	require.NoError(t, err)
+	require.Equal(t, "way-shard", b.Kind)
+	vc, _ := b.Tensor("voyage_cells")
+	cp, _ := b.Tensor("cell_points")
+	pts, _ := b.Tensor("points")
+	dest, _ := b.Tensor("destination")
+	voy, err := vc.Int32s()
+	require.NoError(t, err)
+	cells, err := cp.Int32s()
+	require.NoError(t, err)
+	require.Equal(t, m.Splits["train"].Voyages+1, len(voy))
+	require.Equal(t, int(voy[len(voy)-1])+1, len(cells))
+	require.Equal(t, []int{int(cells[len(cells)-1]), trajectory.NumFeatures}, pts.Shape)
+	ids, _ := dest.Int32s()
+	for _, id := range ids {
+		require.True(t, id >= 1 && int(id) < len(d.Ports))
+	}
+	for i := 1; i < len(cells); i++ {
+		n := cells[i] - cells[i-1]
+		require.True(t, n >= 1 && n <= 5, "1..sub_len points per cell")
+	}
+	require.Len(t, b.Preprocessing.Mean, trajectory.NumFeatures)
+
+	// determinism: the same input gives byte-identical shards
+	d2, err := Prepare(simTracks(t, 20, 12), ports, DefaultConfig())
+	require.NoError(t, err)
+	dir2 := t.TempDir()
+	_, err = d2.Write(dir2)
+	require.NoError(t, err)
+	for _, name := range append(m.Splits["train"].Files, "manifest.json") {
+		a, _ := os.ReadFile(filepath.Join(dir, name))
+		c, _ := os.ReadFile(filepath.Join(dir2, name))
+		require.Equal(t, a, c, name)
+	}
+}
+
+func TestSplitOfIsStable(t *testing.T) {
+	counts := map[string]int{}
+	for m := uint32(244000000); m < 244010000; m++ {
+		counts[SplitOf(1, m, 0.8, 0.1)]++
+	}
+	require.InDelta(t, 8000, counts["train"], 200)
+	require.InDelta(t, 1000, counts["val"], 100)
+	require.Equal(t, SplitOf(1, 244000123, 0.8, 0.1), SplitOf(1, 244000123, 0.8, 0.1))
+}
+
+// BenchmarkPipeline measures clean → visits → voyages → nested sequences
+// on a simulated fleet, in AIS points per second.
+func BenchmarkPipeline(b *testing.B) {
+	tracks := simTracks(b, 50, 14)
+	ports, err := trajectory.NewPorts(sim.BuiltinPorts)
+	require.NoError(b, err)
+	n := 0
+	for _, t := range tracks {
+		n += len(t.Points)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Prepare(tracks, ports, DefaultConfig()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}
