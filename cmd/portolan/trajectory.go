@@ -31,9 +31,19 @@ func loadPorts(path string) (*trajectory.Ports, error) {
 	return trajectory.NewPorts(list)
 }
 
+// loadInputs loads the port catalogue and the tracks of the AIS files.
+func loadInputs(portsFile string, files []string) (*trajectory.Ports, []*trajectory.Track, error) {
+	ports, err := loadPorts(portsFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	tracks, err := readTracks(files)
+	return ports, tracks, err
+}
+
 // readTracks reads positions from every AIS file (NMEA or CSV, detected)
 // and groups them into tracks.
-func readTracks(files []string, stderr io.Writer) ([]*trajectory.Track, error) {
+func readTracks(files []string) ([]*trajectory.Track, error) {
 	var readers []ais.PositionReader
 	for _, f := range files {
 		in, closeIn, err := openInput(f)
@@ -155,11 +165,7 @@ func runVoyages(args []string, stdout, stderr io.Writer) error {
 	if *format != "geojson" && *format != "jsonl" {
 		return fmt.Errorf("unknown --format %q (want geojson or jsonl)", *format)
 	}
-	ports, err := loadPorts(*portsFile)
-	if err != nil {
-		return err
-	}
-	tracks, err := readTracks(files, stderr)
+	ports, tracks, err := loadInputs(*portsFile, files)
 	if err != nil {
 		return err
 	}
@@ -256,11 +262,7 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown --sampling %q (want even or random)", *sampling)
 	}
-	ports, err := loadPorts(*portsFile)
-	if err != nil {
-		return err
-	}
-	tracks, err := readTracks(files, stderr)
+	ports, tracks, err := loadInputs(*portsFile, files)
 	if err != nil {
 		return err
 	}

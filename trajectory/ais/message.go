@@ -28,6 +28,14 @@ type ETA struct {
 	Valid bool
 }
 
+// String formats the ETA as MM-DDTHH:MM, or "" when it is not valid.
+func (e ETA) String() string {
+	if !e.Valid {
+		return ""
+	}
+	return fmt.Sprintf("%02d-%02dT%02d:%02d", e.Month, e.Day, e.Hour, e.Minute)
+}
+
 // Resolve places the ETA in the year that puts it nearest to ref (the time
 // the report was received), so an ETA of 2 January reported on 30 December
 // falls in the next year. It reports false when the ETA is not valid.

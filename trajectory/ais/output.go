@@ -1,7 +1,6 @@
 package ais
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -65,7 +64,7 @@ func AppendJSON(dst []byte, m *Message) []byte {
 		w.optFloat("draught", m.Draught)
 		w.optStr("destination", m.Destination)
 		if m.ETA.Valid {
-			w.str("eta", fmt.Sprintf("%02d-%02dT%02d:%02d", m.ETA.Month, m.ETA.Day, m.ETA.Hour, m.ETA.Minute))
+			w.str("eta", m.ETA.String())
 		}
 		w.optStr("vendor_id", m.VendorID)
 		if m.Mothership != 0 {
@@ -171,7 +170,7 @@ func CSVRecord(m *Message) []string {
 		imo = strconv.FormatUint(uint64(m.IMO.V), 10)
 	}
 	if m.ETA.Valid {
-		eta = fmt.Sprintf("%02d-%02dT%02d:%02d", m.ETA.Month, m.ETA.Day, m.ETA.Hour, m.ETA.Minute)
+		eta = m.ETA.String()
 	}
 	lat, lon := m.Lat, m.Lon
 	return []string{strconv.Itoa(m.Type), strconv.FormatUint(uint64(m.MMSI), 10), tm, ch, f(lat), f(lon),
