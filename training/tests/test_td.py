@@ -1,0 +1,87 @@
+import numpy as np
+import pytest
+import torch
+
+from portolan_train import data, td
+
+
+def test_shapes_both_backbones():
+    x = torch.randn(5, 4, 7)
+    for bb in ("lstm", "transformer"):
+        m = td.TDRegressor(4, 7, backbone=bb, hidden=16, dense=8).eval()
+        mu, lv = m(x)
+        assert mu.shape == (5,) and lv.shape == (5,)
+
+
+def test_mc_td_drops_whole_steps_without_rescale():
+    d = td.TemporalDropout(6, "mc-td", alpha=0.5)
+    x = torch.ones(2, 6, 3)
+    u = torch.tensor([[0.1, 0.6, 0.4, 0.9, 0.5, 0.0]] * 2)
+    y = d(x, u)
+    assert y[0, :, 0].tolist() == [0, 1, 0, 1, 1, 0]  # dropped where u < α
+    assert torch.all(y[:, :, 0] == y[:, :, 2])  # whole steps
+
+
+def test_concrete_regulariser_gradient_sign():
+    d = td.TemporalDropout(4, "concrete", init_p=0.1)
+    d.regulariser().backward()
+    # below 0.5 the regulariser decreases as p grows: gradient w.r.t. the logit is negative
+    assert torch.all(d.p_logit.grad < 0)
+    d2 = td.TemporalDropout(4, "concrete", init_p=0.9)
+    d2.regulariser().backward()
+    assert torch.all(d2.p_logit.grad > 0)
+    # K = T scales it
+    assert float(d.regulariser()) == pytest.approx(4 * 4 * (0.1 * np.log(0.1) + 0.9 * np.log(0.9)), rel=1e-5)
+
+
+def test_concrete_mask_rescales():
+    d = td.TemporalDropout(3, "concrete", init_p=0.2)
+    x = torch.ones(1, 3, 2)
+    # u near 0 keeps the step (z → 0): value 1/(1−p)
+    y = d(x, torch.full((1, 3), 1e-6))
+    assert torch.allclose(y, torch.full_like(y, 1 / 0.8), atol=1e-4)
+    y = d(x, torch.full((1, 3), 1 - 1e-6))
+    assert torch.allclose(y, torch.zeros_like(y), atol=1e-4)
+
+
+def test_fit_reduces_loss_and_export_round_trip(tmp_path):
+    X, y, names = data.synthetic_vegetation(n=120, T=6, seed=3)
+    m0, sc, _ = td.fit(X, y, kind="concrete", epochs=0, device="cpu")  # the initial model
+    m, sc, info = td.fit(X, y, kind="concrete", epochs=10, batch_size=32, device="cpu")
+    Xz = torch.as_tensor((X - sc["x_mean"]) / sc["x_std"], dtype=torch.float32)
+    yz = torch.as_tensor((y - sc["y_mean"]) / sc["y_std"])
+    with torch.no_grad():
+        before = float(td.gaussian_nll(*m0(Xz, torch.zeros(120, 6)), yz))
+        trained = float(td.gaussian_nll(*m(Xz, torch.zeros(120, 6)), yz))
+    assert trained < before - 0.1
+
+    p1 = td.mc_predict(m, sc, X[:5], samples=10, seed=3)
+    p2 = td.mc_predict(m, sc, X[:5], samples=10, seed=3)
+    assert np.array_equal(p1["mean"], p2["mean"])  # seeded
+    p3 = td.mc_predict(m, sc, X[:5], samples=10, seed=4)
+    assert not np.array_equal(p1["mean"], p3["mean"])
+    assert np.allclose(p1["total"], p1["epistemic"] + p1["aleatoric"])
+
+    path = str(tmp_path / "td.portolan")
+    td.export(m, sc, path, names)
+    m2, sc2, b = td.load(path)
+    q = td.mc_predict(m2, sc2, X[:5], samples=10, seed=3)
+    assert np.allclose(q["mean"], p1["mean"], rtol=1e-5)  # BatchNorm folded into the heads
+    assert b.tensor("td.rate").shape == (6,)
+    assert "bn.weight" not in [t.name for t in b.tensors]
+
+
+def test_csv_and_gaps(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text("id,step,ndvi,vv,target\na,0,0.5,-10,100\na,1,,-11,100\nb,0,0.3,-9,80\nb,1,0.4,NA,80\n")
+    X, y, names = data.load_csv(str(p))
+    assert X.shape == (2, 2, 2) and names == ["ndvi", "vv"]
+    assert np.all(np.isfinite(X))
+    assert X[0, 1, 0] == pytest.approx((0.5 + 0.3 + 0.4) / 3)  # gap filled with the feature mean
+    assert y.tolist() == [100, 80]
+
+
+def test_kfold_partitions():
+    folds = data.kfold(23, 10, seed=1)
+    allidx = np.sort(np.concatenate(folds))
+    assert np.array_equal(allidx, np.arange(23))

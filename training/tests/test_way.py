@@ -1,0 +1,116 @@
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from portolan_train import way
+
+TINY = dict(d_model=16, n_blocks=1, n_heads=2, d_k=4, d_ffn=32, gru_layers=2, dropout=0.0)
+
+
+def fake_batch(B=3, L=6, S=5, ports=7, seed=0):
+    g = np.random.default_rng(seed)
+    sub_len = g.integers(1, S + 1, (B, L))
+    sub_len[0, 4:] = 0  # a shorter voyage, padded
+    x = g.normal(0, 1, (B, L, S, 9)).astype(np.float32)
+    x[np.arange(S)[None, None, :] >= sub_len[..., None]] = 0
+    st = np.stack([g.uniform(-10, 10, (B, L)), g.uniform(40, 60, (B, L)), np.cumsum(g.uniform(1, 5, (B, L)), 1)], -1)
+    return {"spacetime": torch.tensor(st, dtype=torch.float32), "sub_x": torch.tensor(x),
+            "sub_len": torch.tensor(sub_len), "ship": torch.tensor(g.integers(0, 3, B)),
+            "departure": torch.tensor(g.integers(0, ports, B)), "destination": torch.tensor(g.integers(1, ports, B)),
+            "eta": torch.tensor(g.uniform(0, 100, (B, L)), dtype=torch.float32)}
+
+
+def run(model, b):
+    return model(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
+
+
+def test_shapes_and_causality():
+    torch.manual_seed(0)
+    m = way.WAY(7, 3, **TINY).eval()
+    b = fake_batch()
+    logits, eta = run(m, b)
+    assert logits.shape == (3, 6, 7) and eta.shape == (3, 6)
+    assert torch.all(eta >= 0)
+    # changing the last cell does not change earlier steps (causal attention)
+    b2 = {k: v.clone() for k, v in b.items()}
+    b2["sub_x"][:, -1] += 1.0
+    b2["spacetime"][:, -1, :2] += 3.0
+    l2, _ = run(m, b2)
+    assert torch.allclose(logits[:, :-1], l2[:, :-1], atol=1e-5)
+    assert not torch.allclose(logits[:, -1], l2[:, -1])
+    # padding points inside a cell do not matter (GRU output at the last real point)
+    b3 = {k: v.clone() for k, v in b.items()}
+    b3["sub_x"][b3["sub_len"][..., None].expand(-1, -1, 5) <= torch.arange(5)] = 9.0
+    l3, _ = run(m, b3)
+    assert torch.allclose(logits, l3, atol=1e-5)
+
+
+def test_default_config_sizes():
+    m = way.WAY(3244, 5, **way.CONFIGS["default"])
+    gru = sum(p.numel() for p in m.gru.parameters())
+    block = sum(p.numel() for p in m.blocks[0].parameters())
+    assert gru == 152448  # 2-layer GRU 9→128: 3·128·(9+128+2) + 3·128·(128+128+2)
+    assert 260000 < block < 270000  # the feasibility notes' 264.6k per block
+
+
+def test_keep_rates_formula():
+    steps = torch.tensor([1, 10, 100, 1000])
+    r = way.keep_rates(steps)
+    l = np.log([1, 10, 100, 1000])
+    want = (l.max() - l + l.min()) / l.max()
+    assert np.allclose(r.numpy(), want)
+    assert r[0] == 1.0 and r[-1] == pytest.approx(0.0)  # the longest keeps lmin/lmax = 0 here
+    assert torch.all(way.keep_rates(torch.tensor([5, 5])) == 1.0)
+
+
+def test_gradient_dropout_masks_labels():
+    torch.manual_seed(0)
+    b = fake_batch(B=4, L=6)
+    m = way.WAY(7, 3, **TINY)
+    logits, eta = run(m, b)
+    g = torch.Generator().manual_seed(0)
+    full, ce_full, _ = way.way_loss(logits, eta, b, gradient_dropout=False)
+    dropped, ce_drop, _ = way.way_loss(logits, eta, b, gradient_dropout=True, generator=g)
+    assert torch.isfinite(full) and torch.isfinite(dropped)
+    assert float(ce_full) != float(ce_drop)
+
+
+def test_training_reduces_loss():
+    torch.manual_seed(0)
+    b = fake_batch(B=4, L=6)
+    m = way.WAY(7, 3, **TINY)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(30):
+        logits, eta = run(m, b)
+        loss, _, _ = way.way_loss(logits, eta, b, gradient_dropout=False)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_train_export_inspect(sample_shards, portolan_cli, tmp_path):
+    model, sh, metrics = way.train(sample_shards, "small", epochs=1, batch_size=8, device="cpu", max_steps=2,
+                                   log=lambda *a: None)
+    assert "step_ms" in metrics
+    out = str(tmp_path / "way.portolan")
+    way.export(model, sh, out, metrics)
+    # Go reads what Python wrote
+    r = subprocess.run([portolan_cli, "inspect", out], capture_output=True, text=True, check=True)
+    assert "kind        way" in r.stdout and "blocks.0.chan.w1" in r.stdout
+    # and the model rebuilt from the bundle computes the same outputs
+    m2, b = way.load(out)
+    from portolan_train.shards import batch
+    sp = sh.splits["train"]
+    bb = way.to_torch(batch(sp, [0, 1], sh.sub_len, sh.max_len, sh.mean, sh.std), "cpu")
+    model.eval()
+    with torch.no_grad():
+        a1, e1 = run(model, bb)
+        a2, e2 = run(m2, bb)
+    assert torch.allclose(a1, a2, atol=1e-6) and torch.allclose(e1, e2, atol=1e-6)
+    assert b.config["n_ports"] == sh.n_ports and len(b.preprocessing["ports"]) == sh.n_ports
