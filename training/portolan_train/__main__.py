@@ -52,7 +52,7 @@ def cmd_td(a):
         for k, te in enumerate(folds):
             tr = np.setdiff1d(np.arange(len(X)), te)
             m, sc, info = td.fit(X[tr], y[tr], a.kind, a.alpha, a.backbone, a.epochs, a.batch_size, a.lr,
-                                 a.seed + k, dev, not a.no_amp, patience=a.patience)
+                                 a.seed + k, dev, not a.no_amp, patience=a.patience, dropout=a.dropout)
             p = td.mc_predict(m, sc, X[te], a.samples, a.seed)
             r = metrics.all_metrics(y[te], p["mean"], p["total"])
             r["step_ms"], r["epochs"] = info["step_ms"], info["epochs"]
@@ -63,14 +63,15 @@ def cmd_td(a):
         _log(json.dumps(out, indent=1))
         if a.metrics_json:
             with open(a.metrics_json, "w") as f:
-                json.dump({"kind": a.kind, "alpha": a.alpha, "backbone": a.backbone, "folds": a.cv, "mean": out,
+                json.dump({"kind": a.kind, "alpha": a.alpha, "backbone": a.backbone, "folds": a.cv, "dropout": a.dropout,
+                       "lr": a.lr, "patience": a.patience, "batch_size": a.batch_size, "mean": out,
                            "per_fold": rows}, f, indent=1)
         return
     n = len(X)
     te = data.kfold(n, 5, a.seed)[0]
     tr = np.setdiff1d(np.arange(n), te)
     m, sc, info = td.fit(X[tr], y[tr], a.kind, a.alpha, a.backbone, a.epochs, a.batch_size, a.lr, a.seed, dev,
-                         not a.no_amp, patience=a.patience, log=_log)
+                         not a.no_amp, patience=a.patience, log=_log, dropout=a.dropout)
     p = td.mc_predict(m, sc, X[te], a.samples, a.seed)
     r = metrics.all_metrics(y[te], p["mean"], p["total"])
     r["step_ms"] = info["step_ms"]
@@ -123,6 +124,7 @@ def main(argv=None):
     t.add_argument("--batch-size", type=int, default=64)
     t.add_argument("--samples", type=int, default=20, help="MC samples at evaluation")
     t.add_argument("--cv", type=int, default=0, help="k-fold cross-validation instead of one split")
+    t.add_argument("--dropout", type=float, default=0.0, help="dropout between LSTM layers and around the dense layer (training only)")
     t.add_argument("--patience", type=int, default=0, help="early stopping on a 10%% validation split (0: off)")
     t.set_defaults(fn=cmd_td)
 

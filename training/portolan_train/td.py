@@ -76,8 +76,9 @@ class TDRegressor(nn.Module):
         self.cfg = dict(T=T, D=D, backbone=backbone, hidden=hidden, dense=dense, kind=kind, alpha=alpha,
                         layers=layers, heads=heads)
         self.td = TemporalDropout(T, kind, alpha)
+        self.drop = nn.Dropout(dropout)  # training-time regularisation only; off at inference
         if backbone == "lstm":
-            self.lstm = nn.LSTM(D, hidden, num_layers=layers, batch_first=True)
+            self.lstm = nn.LSTM(D, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         elif backbone == "transformer":
             self.inp = nn.Linear(D, hidden)
             self.pos = nn.Parameter(torch.zeros(1, T, hidden))
@@ -98,7 +99,7 @@ class TDRegressor(nn.Module):
             h = h[:, -1]
         else:
             h = self.enc(self.inp(x) + self.pos).mean(1)
-        h = self.bn(F.relu(self.fc(h)))
+        h = self.bn(self.drop(F.relu(self.fc(self.drop(h)))))
         return self.mu(h).squeeze(-1), self.logvar(h).squeeze(-1)
 
 
@@ -107,7 +108,7 @@ def gaussian_nll(mu, logvar, y):
 
 
 def fit(X, y, kind="mc-td", alpha=0.1, backbone="lstm", epochs=100, batch_size=64, lr=1e-3, seed=1,
-        device="cpu", amp=False, reg_weight=None, patience=0, val_frac=0.1, log=None):
+        device="cpu", amp=False, reg_weight=None, patience=0, val_frac=0.1, log=None, dropout=0.0):
     """Train on raw X (N, T, D) and y (N,) in target units; returns (model, scaler, info).
 
     With patience > 0, val_frac of the data is held out and training stops
@@ -124,7 +125,7 @@ def fit(X, y, kind="mc-td", alpha=0.1, backbone="lstm", epochs=100, batch_size=6
     x_std[x_std < 1e-6] = 1
     y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
     N, T, D = X.shape
-    model = TDRegressor(T, D, backbone=backbone, kind=kind, alpha=alpha).to(device)
+    model = TDRegressor(T, D, backbone=backbone, kind=kind, alpha=alpha, dropout=dropout).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     Xt = torch.as_tensor((X - x_mean) / x_std, dtype=torch.float32, device=device)
     yt = torch.as_tensor((y - y_mean) / y_std, dtype=torch.float32, device=device)
