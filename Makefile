@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence
 
-.PHONY: all setup testdata test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
+.PHONY: all setup testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
 
 all: build
 
@@ -64,6 +64,25 @@ demo:
 	@echo "== a model bundle, written and read back"
 	$(GO) run ./examples/bundle -out build/demo.portolan
 	build/portolan inspect build/demo.portolan
+
+## train-demo: retrain the demo models and their reference vectors from seed 1
+## (on a GPU when torch sees one; docs/RESULTS.md has the figures)
+train-demo:
+	@mkdir -p build
+	$(GO) run ./cmd/portolan simulate --seed 1 --vessels 200 --days 30 --out build/fleet.nmea
+	$(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards
+	cd training && $(PYTHON) -m portolan_train way --shards ../build/shards --config small --epochs 40 --seed 1 \
+	  --out ../testdata/models/way-demo.portolan
+	cd training && $(PYTHON) -m portolan_train td --data synthetic --kind concrete --epochs 300 --patience 10 --seed 1 \
+	  --out ../testdata/models/td-demo.portolan
+	$(MAKE) conformance-vectors
+
+## conformance-vectors: reference outputs of the committed demo models (float64)
+conformance-vectors:
+	@test -d build/shards || { mkdir -p build; $(GO) run ./cmd/portolan simulate --seed 1 --vessels 200 --days 30 --out build/fleet.nmea && \
+	  $(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards; }
+	cd training && $(PYTHON) -m portolan_train conformance --way ../testdata/models/way-demo.portolan \
+	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --out ../testdata/conformance
 
 ## testdata: regenerate committed generated fixtures
 testdata:
