@@ -33,6 +33,8 @@ def cmd_way(a):
     from . import way
     model, sh, metrics = way.train(a.shards, a.config, a.epochs, a.batch_size, a.lr, a.seed, a.device,
                                    not a.no_gradient_dropout, not a.no_amp, _log, a.max_steps)
+    if metrics is None:  # a torchrun worker other than rank 0
+        return
     _log(json.dumps(metrics, indent=1))
     if a.out:
         way.export(model, sh, a.out, metrics, a.dtype, str(next(model.parameters()).device))

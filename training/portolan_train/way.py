@@ -14,6 +14,7 @@ GRU is causal.
 """
 
 import math
+import os
 import time
 
 import numpy as np
@@ -228,20 +229,32 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
     from .shards import Shards, batch as make_batch
     dev.seed_everything(seed)
     device = dev.pick(device)
+    rank, world = 0, 1
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched by torchrun: DistributedDataParallel
+        import torch.distributed as dist
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        rank, world = dist.get_rank(), dist.get_world_size()
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
     sh = Shards(shards_dir)
     tr = sh.splits["train"]
     if len(tr) == 0:
         raise SystemExit("%s: the train split is empty" % shards_dir)
-    model = WAY(sh.n_ports, sh.n_ship, sub_len=sh.sub_len, **CONFIGS[config]).to(device)
+    model = WAY(sh.n_ports, sh.n_ship, sub_len=sh.sub_len, **CONFIGS[config]).to(device)  # same init on every rank
+    net = model
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed)  # the same permutation on every rank; each takes its share
     gen = torch.Generator(device=device)
-    gen.manual_seed(seed)
+    gen.manual_seed(seed + rank)
     step_times = []
     steps = 0
     for ep in range(epochs):
         model.train()
         order = rng.permutation(len(tr))
+        order = order[: len(order) // world * world][rank::world]  # equal shares keep the all-reduces in step
         prog = dev.Progress((len(order) + batch_size - 1) // batch_size, "way epoch %d" % (ep + 1))
         tot = 0.0
         for i in range(0, len(order), batch_size):
@@ -249,13 +262,13 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
             t0 = time.perf_counter()
             try:
                 with dev.autocast(device, amp):
-                    logits, eta = model(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
+                    logits, eta = net(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
             except RuntimeError as e:  # an op without bf16 support on this build
                 if not amp:
                     raise
                 amp = False
                 log("bf16 autocast failed (%s); training in float32" % str(e).splitlines()[0])
-                logits, eta = model(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
+                logits, eta = net(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
             loss, ce, l1 = way_loss(logits, eta, b, gradient_dropout, gen)
             opt.zero_grad()
             loss.backward()
@@ -274,7 +287,15 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
         if max_steps and steps >= max_steps:
             break
     metrics = {"step_ms": 1000 * float(np.median(step_times)) if step_times else 0.0,
-               "amp": float(amp and device.type == "cuda"), "gradient_dropout": float(gradient_dropout)}
+               "amp": float(amp and device.type == "cuda"), "gradient_dropout": float(gradient_dropout),
+               "world_size": float(world)}
+    if world > 1:
+        import torch.distributed as dist
+        dist.barrier()
+        if rank != 0:
+            dist.destroy_process_group()
+            return model, sh, None  # rank 0 evaluates and exports
+        dist.destroy_process_group()
     for split in ("val", "test"):
         if len(sh.splits[split]):
             for k, v in evaluate(model, sh.splits[split], sh, device).items():

@@ -114,3 +114,33 @@ def test_train_export_inspect(sample_shards, portolan_cli, tmp_path):
         a2, e2 = run(m2, bb)
     assert torch.allclose(a1, a2, atol=1e-6) and torch.allclose(e1, e2, atol=1e-6)
     assert b.config["n_ports"] == sh.n_ports and len(b.preprocessing["ports"]) == sh.n_ports
+
+
+def test_torchrun_ddp(sample_shards, tmp_path):
+    """Two processes with the environment torchrun sets (gloo on CPU) train
+    together and rank 0 exports. (Debian's torch 1.13 launcher itself fails on
+    Python 3.11 — `to_map` on a None redirect — so the test sets the variables.)"""
+    import socket
+    import sys
+    dist = pytest.importorskip("torch.distributed")
+    if not dist.is_available():
+        pytest.skip("torch.distributed is not built in")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = str(tmp_path / "ddp.portolan")
+    procs = []
+    for rank in range(2):
+        env = dict(os.environ, OMP_NUM_THREADS="1", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+                   RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2")
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "portolan_train", "way", "--shards", sample_shards, "--epochs", "1",
+             "--max-steps", "2", "--batch-size", "4", "--device", "cpu", "--out", out],
+            cwd=os.path.join(os.path.dirname(__file__), ".."), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            text=True))
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (_, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+    assert '"world_size": 2.0' in outs[0][1]
+    from portolan_train import bundle as pb
+    assert pb.read(out).kind == "way"
