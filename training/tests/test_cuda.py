@@ -7,26 +7,14 @@ import torch
 
 from portolan_train import data, td, way
 
-from .test_way import TINY, fake_batch, run
+from .test_way import TINY, fake_batch, overfit, run
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
 
 @cuda
 def test_way_amp_training_reduces_loss():
-    torch.manual_seed(0)
-    b = {k: v.cuda() for k, v in fake_batch(B=4, L=6).items()}
-    m = way.WAY(7, 3, **TINY).cuda()
-    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
-    losses = []
-    for _ in range(30):
-        with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
-            logits, eta = run(m, b)
-        loss, _, _ = way.way_loss(logits, eta, b, gradient_dropout=False)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss))
+    losses = overfit("cuda", lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16))
     assert losses[-1] < 0.5 * losses[0]
 
 
