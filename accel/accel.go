@@ -1,0 +1,171 @@
+package accel
+
+import "math"
+
+const badLength = "accel: slice lengths do not match"
+
+// Dot returns the dot product of x and y:
+//
+//	for i := range x { s += x[i] * y[i] }
+//
+// summed in four float32 partial sums (lanes i mod 4), then
+// ((s0+s1)+(s2+s3)) plus the tail in order.
+func Dot(x, y []float32) float32 {
+	if len(x) != len(y) {
+		panic(badLength)
+	}
+	return dot(x, y)
+}
+
+func dot(x, y []float32) float32 {
+	var s0, s1, s2, s3 float32
+	n := len(x) &^ 3
+	y = y[:len(x)]
+	for i := 0; i < n; i += 4 {
+		s0 += float32(x[i] * y[i])
+		s1 += float32(x[i+1] * y[i+1])
+		s2 += float32(x[i+2] * y[i+2])
+		s3 += float32(x[i+3] * y[i+3])
+	}
+	s := (s0 + s1) + (s2 + s3)
+	for i := n; i < len(x); i++ {
+		s += float32(x[i] * y[i])
+	}
+	return s
+}
+
+// Linear computes dst = x·Wᵀ + b for n rows, the PyTorch nn.Linear layout:
+// x is n×in, w is out×in, b has out entries (or is nil), dst is n×out.
+//
+//	for r := 0; r < n; r++ { for o := 0; o < out; o++ {
+//	    dst[r*out+o] = Dot(x[r*in:(r+1)*in], w[o*in:(o+1)*in]) + b[o] } }
+func Linear(dst, x, w, b []float32, n, in, out int) {
+	if len(x) < n*in || len(w) != out*in || len(dst) < n*out || (b != nil && len(b) != out) {
+		panic(badLength)
+	}
+	for r := 0; r < n; r++ {
+		xr := x[r*in : (r+1)*in]
+		dr := dst[r*out : (r+1)*out]
+		for o := range dr {
+			v := dot(xr, w[o*in:(o+1)*in])
+			if b != nil {
+				v += b[o]
+			}
+			dr[o] = v
+		}
+	}
+}
+
+// AddTo sets dst[i] += x[i].
+func AddTo(dst, x []float32) {
+	if len(dst) != len(x) {
+		panic(badLength)
+	}
+	for i, v := range x {
+		dst[i] += v
+	}
+}
+
+// ReLU sets x[i] = max(x[i], 0) in place.
+func ReLU(x []float32) {
+	for i, v := range x {
+		if v < 0 {
+			x[i] = 0
+		}
+	}
+}
+
+// Sigmoid returns 1/(1+e^-x) in float32 (computed through float64 exp, so
+// the result is the correctly rounded float32 of a float64-accurate value).
+func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+
+// Tanh returns tanh(x) in float32 (through float64).
+func Tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
+
+// SoftmaxInPlace replaces x by softmax(x): exp(x[i]−max)/Σ exp(x[j]−max),
+// with the exponentials and sum in float64. All of x may be very negative
+// (masked); a row with no finite maximum is left unchanged.
+func SoftmaxInPlace(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	var sum float64
+	for i, v := range x {
+		e := math.Exp(float64(v - m))
+		x[i] = float32(e)
+		sum += e
+	}
+	inv := 1 / sum
+	for i, v := range x {
+		x[i] = float32(float64(v) * inv)
+	}
+}
+
+// LayerNorm sets dst = (x − mean)/sqrt(var + eps)·w + b over the whole
+// slice, with the population variance; mean and variance are accumulated
+// in float64.
+func LayerNorm(dst, x, w, b []float32, eps float32) {
+	if len(dst) != len(x) || len(w) != len(x) || len(b) != len(x) {
+		panic(badLength)
+	}
+	var mean float64
+	for _, v := range x {
+		mean += float64(v)
+	}
+	mean /= float64(len(x))
+	var vr float64
+	for _, v := range x {
+		d := float64(v) - mean
+		vr += d * d
+	}
+	vr /= float64(len(x))
+	inv := 1 / math.Sqrt(vr+float64(eps))
+	for i, v := range x {
+		dst[i] = float32((float64(v)-mean)*inv)*w[i] + b[i]
+	}
+}
+
+// GRUGates combines PyTorch GRU pre-activations into the new hidden state,
+// in place in h: gi = W_ih x + b_ih and gh = W_hh h + b_hh, each 3H long in
+// gate order r, z, n:
+//
+//	r = σ(gi_r + gh_r); z = σ(gi_z + gh_z); n = tanh(gi_n + r·gh_n)
+//	h = (1 − z)·n + z·h
+func GRUGates(h, gi, gh []float32) {
+	H := len(h)
+	if len(gi) != 3*H || len(gh) != 3*H {
+		panic(badLength)
+	}
+	for j := 0; j < H; j++ {
+		r := Sigmoid(gi[j] + gh[j])
+		z := Sigmoid(gi[H+j] + gh[H+j])
+		n := Tanh(gi[2*H+j] + r*gh[2*H+j])
+		h[j] = (1-z)*n + z*h[j]
+	}
+}
+
+// LSTMGates combines PyTorch LSTM pre-activations g = W_ih x + b_ih +
+// W_hh h + b_hh (4H, gate order i, f, g, o) into new h and c, in place:
+//
+//	i = σ(g_i); f = σ(g_f); g̃ = tanh(g_g); o = σ(g_o)
+//	c = f·c + i·g̃; h = o·tanh(c)
+func LSTMGates(h, c, g []float32) {
+	H := len(h)
+	if len(c) != H || len(g) != 4*H {
+		panic(badLength)
+	}
+	for j := 0; j < H; j++ {
+		i := Sigmoid(g[j])
+		f := Sigmoid(g[H+j])
+		gg := Tanh(g[2*H+j])
+		o := Sigmoid(g[3*H+j])
+		c[j] = f*c[j] + i*gg
+		h[j] = o * Tanh(c[j])
+	}
+}

@@ -1,0 +1,188 @@
+package models
+
+import (
+	"math"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/portolan-sdk/portolan/export"
+	"github.com/stretchr/testify/require"
+)
+
+var testdata = filepath.Join("..", "testdata")
+
+func loadWAY(t testing.TB) *WAY {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	m, err := NewWAY(b)
+	require.NoError(t, err)
+	return m
+}
+
+type wayVectors struct {
+	b          *export.Bundle
+	st, x      []float32
+	n, ship    []int32
+	dep, topk  []int32
+	logits     []float32
+	eta        []float32
+	B, L, S, P int
+	tolLogits  float64
+	tolETA     float64
+}
+
+func readWAYVectors(t testing.TB) *wayVectors {
+	b, err := export.ReadFile(filepath.Join(testdata, "conformance", "way-demo.vectors.portolan"))
+	require.NoError(t, err)
+	v := &wayVectors{b: b}
+	f := func(name string) []float32 {
+		tn, err := b.Tensor(name)
+		require.NoError(t, err)
+		x, err := tn.Float32s()
+		require.NoError(t, err)
+		return x
+	}
+	i := func(name string) []int32 {
+		tn, err := b.Tensor(name)
+		require.NoError(t, err)
+		x, err := tn.Int32s()
+		require.NoError(t, err)
+		return x
+	}
+	v.st, v.x, v.logits, v.eta = f("spacetime"), f("sub_x_raw"), f("logits"), f("eta_hours")
+	v.n, v.ship, v.dep, v.topk = i("sub_len"), i("ship"), i("departure"), i("topk")
+	tn, _ := b.Tensor("sub_x_raw")
+	v.B, v.L, v.S = tn.Shape[0], tn.Shape[1], tn.Shape[2]
+	tl, _ := b.Tensor("logits")
+	v.P = tl.Shape[2]
+	tol := b.Config["tolerance"].(map[string]any)
+	v.tolLogits, v.tolETA = tol["logits_abs"].(float64), tol["eta_rel"].(float64)
+	return v
+}
+
+// cells returns voyage i's cells, scaled with the model's statistics.
+func (v *wayVectors) cells(m *WAY, i int) []Cell {
+	var out []Cell
+	for j := 0; j < v.L; j++ {
+		n := int(v.n[i*v.L+j])
+		if n == 0 {
+			break
+		}
+		base := ((i*v.L + j) * v.S) * 9
+		x := append([]float32(nil), v.x[base:base+n*9]...)
+		m.Scale(x)
+		st := v.st[(i*v.L+j)*3:]
+		out = append(out, Cell{Lon: st[0], Lat: st[1], Hours: st[2], X: x})
+	}
+	return out
+}
+
+// TestWAYConformance checks the Go model against the PyTorch reference
+// vectors: logits within the stated absolute tolerance at every step, ETA
+// within the relative tolerance, and the same top-5 at the last step.
+func TestWAYConformance(t *testing.T) {
+	m := loadWAY(t)
+	v := readWAYVectors(t)
+	var worst, worstETA float64
+	for i := 0; i < v.B; i++ {
+		cells := v.cells(m, i)
+		out, err := m.Forward(cells, int(v.ship[i]), int(v.dep[i]))
+		require.NoError(t, err)
+		for j := range cells {
+			for p := 0; p < v.P; p++ {
+				d := math.Abs(float64(out.Logits[j*v.P+p] - v.logits[(i*v.L+j)*v.P+p]))
+				worst = math.Max(worst, d)
+			}
+			ref := float64(v.eta[i*v.L+j])
+			worstETA = math.Max(worstETA, math.Abs(float64(out.ETA[j])-ref)/math.Max(1, math.Abs(ref)))
+		}
+		last := out.Logits[(len(cells)-1)*v.P : len(cells)*v.P]
+		require.Equal(t, v.topk[i*5:(i+1)*5], topK(last, 5), "voyage %d top-5", i)
+	}
+	t.Logf("max |logit error| %.2e, max relative ETA error %.2e", worst, worstETA)
+	require.LessOrEqual(t, worst, v.tolLogits)
+	require.LessOrEqual(t, worstETA, v.tolETA)
+}
+
+func topK(x []float32, k int) []int32 {
+	idx := make([]int32, len(x))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
+	return idx[:k]
+}
+
+// TestStreamMatchesFull feeds whole voyages cell by cell (with an open cell
+// updated before it is committed) and compares every step with Forward.
+func TestStreamMatchesFull(t *testing.T) {
+	m := loadWAY(t)
+	v := readWAYVectors(t)
+	for i := 0; i < v.B; i++ {
+		cells := v.cells(m, i)
+		full, err := m.Forward(cells, int(v.ship[i]), int(v.dep[i]))
+		require.NoError(t, err)
+		s, err := m.NewStream(int(v.ship[i]), int(v.dep[i]))
+		require.NoError(t, err)
+		for j := range cells {
+			if n := len(cells[j].X) / 9; n > 1 { // the cell while it was still open
+				open := cells[j]
+				open.X = open.X[:9]
+				require.NoError(t, s.Update(&open, false))
+			}
+			require.NoError(t, s.Update(&cells[j], true))
+			for p := 0; p < v.P; p++ {
+				require.InDelta(t, full.Logits[j*v.P+p], s.Logits()[p], 1e-5, "voyage %d step %d", i, j)
+			}
+			require.InDelta(t, full.ETA[j], s.ETA(), 1e-4)
+		}
+		require.Equal(t, len(cells), s.Len())
+	}
+}
+
+func TestWAYBadInput(t *testing.T) {
+	m := loadWAY(t)
+	good := Cell{Lon: 4, Lat: 52, Hours: 1, X: make([]float32, 9)}
+	_, err := m.Forward([]Cell{good}, 99, 0)
+	require.ErrorIs(t, err, ErrInput)
+	_, err = m.Forward([]Cell{good}, 0, -1)
+	require.ErrorIs(t, err, ErrInput)
+	_, err = m.Forward(nil, 0, 0)
+	require.ErrorIs(t, err, ErrInput)
+	bad := good
+	bad.X = make([]float32, 10)
+	_, err = m.Forward([]Cell{bad}, 0, 0)
+	require.ErrorIs(t, err, ErrInput)
+	bad.X = make([]float32, 9*(m.SubLen+1))
+	_, err = m.Forward([]Cell{bad}, 0, 0)
+	require.ErrorIs(t, err, ErrInput)
+	bad = good
+	bad.X = []float32{float32(math.NaN()), 0, 0, 0, 0, 0, 0, 0, 0}
+	_, err = m.Forward([]Cell{bad}, 0, 0)
+	require.ErrorIs(t, err, ErrInput)
+
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "td-demo.portolan"))
+	require.NoError(t, err)
+	_, err = NewWAY(b)
+	require.ErrorIs(t, err, ErrKind)
+	wb, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	wb.Config["d_model"] = int64(32)
+	_, err = NewWAY(wb)
+	require.ErrorIs(t, err, ErrShape)
+}
+
+func TestStreamAllocs(t *testing.T) {
+	m := loadWAY(t)
+	s, err := m.NewStream(1, 1)
+	require.NoError(t, err)
+	c := Cell{Lon: 4, Lat: 52, Hours: 1, X: make([]float32, 9*3)}
+	require.NoError(t, s.Update(&c, true))
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := s.Update(&c, false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+}
