@@ -1,0 +1,63 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/portolan-sdk/portolan/models"
+	"github.com/portolan-sdk/portolan/uncertainty"
+)
+
+// Forecast is a prediction with Monte Carlo temporal-dropout uncertainty.
+type Forecast struct {
+	uncertainty.Summary
+	Lo90, Hi90 float64   // central 90% Gaussian interval
+	Samples    []float64 // per-sample means (μ_s), when Config asks for them
+	SampleVar  []float64 // per-sample variances (σ²_s)
+}
+
+// Forecaster runs a temporal-dropout regressor.
+type Forecaster struct {
+	cfg Config
+	m   *models.TD
+}
+
+// Forecaster returns the forecaster of a "td" model.
+func (m *Model) Forecaster(cfg Config) (*Forecaster, error) {
+	if m.td == nil {
+		return nil, fmt.Errorf("%w: %q model is not a time-series regressor", ErrKind, m.Kind())
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	return &Forecaster{cfg: cfg, m: m.td}, nil
+}
+
+// Steps and Features return the input shape the model expects.
+func (f *Forecaster) Steps() int    { return f.m.T }
+func (f *Forecaster) Features() int { return f.m.D }
+
+// Forecast predicts series (each T×D raw values, row-major) with
+// Config.samples Monte Carlo samples drawn from the shared generator
+// (docs/RNG.md): series i uses sample counters i·L + s, so results do not
+// depend on batching and match the PyTorch reference for the same seed.
+func (f *Forecaster) Forecast(ctx context.Context, series [][]float32) ([]Forecast, error) {
+	w := f.m.NewWork(f.cfg.samples)
+	out := make([]Forecast, len(series))
+	for i, x := range series {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := f.m.Sample(w, x, i, f.cfg.seed); err != nil {
+			return nil, fmt.Errorf("series %d: %w", i, err)
+		}
+		s, err := uncertainty.Summarize(w.Mu, w.Var)
+		if err != nil {
+			return nil, fmt.Errorf("series %d: %w", i, err)
+		}
+		lo, hi := s.Interval(0.9)
+		out[i] = Forecast{Summary: s, Lo90: lo, Hi90: hi,
+			Samples: append([]float64(nil), w.Mu...), SampleVar: append([]float64(nil), w.Var...)}
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+// Package sdk is the small public API of the Portolan runtime: open a
+// bundle, predict vessel destinations and ETAs from AIS (for whole tracks
+// or streaming, position by position), and forecast time series with
+// uncertainty.
+//
+//	m, err := sdk.Open("way.portolan")
+//	p, err := m.Destinations(sdk.NewConfig().WithTopK(5))
+//	pred, err := p.Predict(ctx, track)
+//
+// Models and predictors are immutable and safe for concurrent use;
+// streams are per vessel and not.
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/models"
+)
+
+var (
+	// ErrKind is returned when a model is asked for a task its kind does not do.
+	ErrKind = errors.New("sdk: the model does not do this")
+	// ErrNoVoyage is returned when a track holds no voyage to predict:
+	// too few clean positions, or the vessel is in port.
+	ErrNoVoyage = errors.New("sdk: no voyage in progress")
+)
+
+// Config holds prediction options. It is immutable: With* methods return
+// a changed copy.
+type Config struct {
+	samples int
+	seed    uint64
+	topK    int
+}
+
+// NewConfig returns the defaults: 20 Monte Carlo samples, seed 1, top 5.
+func NewConfig() Config { return Config{samples: 20, seed: 1, topK: 5} }
+
+// WithSamples sets the Monte Carlo samples of a forecast (default 20).
+func (c Config) WithSamples(n int) Config { c.samples = n; return c }
+
+// WithSeed sets the seed of the shared random generator (default 1).
+func (c Config) WithSeed(s uint64) Config { c.seed = s; return c }
+
+// WithTopK sets how many destinations a prediction lists (default 5).
+func (c Config) WithTopK(k int) Config { c.topK = k; return c }
+
+func (c Config) check() error {
+	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 {
+		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000)", c.samples, c.topK)
+	}
+	return nil
+}
+
+// Model is an opened bundle.
+type Model struct {
+	Bundle *export.Bundle
+	way    *models.WAY
+	td     *models.TD
+}
+
+// Open reads and validates a bundle file and builds its model.
+func Open(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := OpenBytes(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// OpenBytes builds a model from a bundle in memory.
+func OpenBytes(data []byte) (*Model, error) {
+	b, err := export.Unmarshal(data)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Bundle: b}
+	switch b.Kind {
+	case "way":
+		m.way, err = models.NewWAY(b)
+	case "td":
+		m.td, err = models.NewTD(b)
+	default:
+		err = fmt.Errorf("%w: bundle kind %q", ErrKind, b.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Kind returns the bundle's model kind ("way" or "td").
+func (m *Model) Kind() string { return m.Bundle.Kind }

@@ -1,0 +1,258 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/portolan-sdk/portolan/models"
+	"github.com/portolan-sdk/portolan/trajectory"
+	"github.com/portolan-sdk/portolan/trajectory/ais"
+)
+
+// Stream predicts one vessel's destination as its AIS positions arrive.
+// Each position updates only the newest grid cell of the model's input
+// (the earlier cells' attention keys and values are kept), so an update
+// costs about one cell's worth of computation. It follows the same rules
+// as Destinations.Predict on the whole track: cleaning (out-of-order,
+// duplicate, invalid and impossible points are dropped), port visits (a
+// stop of 30 minutes at ≤ 1 knot inside a port area starts a new voyage)
+// and nested-sequence construction. Not safe for concurrent use.
+type Stream struct {
+	d    *Destinations
+	mmsi uint32
+	ship int
+	s    *models.Stream
+
+	last    *trajectory.Point // last kept point (cleaning)
+	dropped int
+
+	// the port run in progress: consecutive points inside one port's area
+	runPort             int
+	runFirst, runLast   *trajectory.Point // first and last stopped points of the run
+	afterLast           []trajectory.Point // points since runLast
+
+	// the voyage
+	from      int // departure port (catalogue index) or -1
+	depart    time.Time
+	started   bool
+	prev      *trajectory.Point  // last point of the previous cell (feature context)
+	open      []trajectory.Point // points of the open (newest) cell
+	openCell  trajectory.Cell
+	committed []models.Cell
+	scratch   []trajectory.Point
+}
+
+// NewStream starts predicting for a vessel. shipType is its AIS ship and
+// cargo type if known (it may also arrive with the positions' static data).
+func (d *Destinations) NewStream(mmsi uint32, shipType ais.Opt[int]) (*Stream, error) {
+	ship := trajectory.ShipCategory(shipType)
+	ms, err := d.m.NewStream(ship, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Stream{d: d, mmsi: mmsi, ship: ship, s: ms, runPort: -1, from: -1}, nil
+}
+
+// Dropped returns how many positions cleaning has dropped.
+func (s *Stream) Dropped() int { return s.dropped }
+
+// Push takes the vessel's next position and returns the updated
+// prediction, or ErrNoVoyage while the vessel is in port (or before its
+// first usable position). Positions must come in time order; late ones are
+// dropped and counted.
+func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if p.MMSI != s.mmsi {
+		return nil, fmt.Errorf("sdk: position of vessel %d pushed to the stream of %d", p.MMSI, s.mmsi)
+	}
+	pt := trajectory.PointOf(p)
+	if !s.keep(&pt) {
+		s.dropped++
+		return s.current()
+	}
+	if cat := trajectory.ShipCategory(p.Static.ShipType); p.Static.ShipType.Valid && cat != s.ship {
+		s.ship = cat
+		if err := s.rebuild(); err != nil {
+			return nil, err
+		}
+	}
+	// port visits, as trajectory.Visits finds them
+	port, _, in := s.d.ports.Within(pt.Lat, pt.Lon)
+	if !in || port != s.runPort {
+		if s.visit() {
+			// the run was a visit: a new voyage starts at its last stopped point
+			from, start, rest := s.runPort, *s.runLast, s.afterLast
+			s.resetVoyage(from, start.Time)
+			if err := s.feed(start); err != nil {
+				return nil, err
+			}
+			for _, q := range rest {
+				if err := s.feed(q); err != nil {
+					return nil, err
+				}
+			}
+		}
+		s.runPort, s.runFirst, s.runLast, s.afterLast = -1, nil, nil, s.afterLast[:0]
+		if in {
+			s.runPort = port
+		}
+	}
+	if in {
+		if speed(s.last, &pt) <= 1 {
+			q := pt
+			if s.runFirst == nil {
+				s.runFirst = &q
+			}
+			s.runLast = &q
+			s.afterLast = s.afterLast[:0]
+		} else if s.runLast != nil {
+			s.afterLast = append(s.afterLast, pt)
+		}
+	}
+	s.last = &pt
+	if s.visit() {
+		return nil, fmt.Errorf("%w: vessel %d is in port", ErrNoVoyage, s.mmsi)
+	}
+	if err := s.feed(pt); err != nil {
+		return nil, err
+	}
+	return s.current()
+}
+
+// visit reports whether the current run is a port visit.
+func (s *Stream) visit() bool {
+	return s.runPort >= 0 && s.runFirst != nil && s.runLast.Time.Sub(s.runFirst.Time) >= 30*time.Minute
+}
+
+// keep applies trajectory.Clean's rules to one point.
+func (s *Stream) keep(p *trajectory.Point) bool {
+	if p.Time.IsZero() || (p.Lat == 0 && p.Lon == 0) || !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) {
+		return false
+	}
+	if s.last == nil {
+		return true
+	}
+	if !p.Time.After(s.last.Time) {
+		return false
+	}
+	dist := trajectory.Distance(s.last.Lat, s.last.Lon, p.Lat, p.Lon)
+	return !(dist > 500 && dist/p.Time.Sub(s.last.Time).Seconds() > 60*1852.0/3600)
+}
+
+// speed is the point's SOG, or the speed implied by the previous point.
+func speed(prev, p *trajectory.Point) float64 {
+	if p.SOG.Valid {
+		return p.SOG.V
+	}
+	if prev == nil {
+		return 0
+	}
+	dt := p.Time.Sub(prev.Time).Seconds()
+	if dt <= 0 {
+		return 0
+	}
+	return trajectory.Distance(prev.Lat, prev.Lon, p.Lat, p.Lon) / dt / (1852.0 / 3600)
+}
+
+func (s *Stream) resetVoyage(from int, depart time.Time) {
+	s.from, s.depart, s.started = from, depart, false
+	s.prev, s.open, s.committed = nil, s.open[:0], s.committed[:0]
+}
+
+// feed adds a voyage point: it opens a new cell when the point leaves the
+// open one (committing it), and re-evaluates the open cell.
+func (s *Stream) feed(p trajectory.Point) error {
+	g := s.d.nested.Grid
+	cell := g.Cell(p.Lat, p.Lon)
+	if !s.started {
+		s.started = true
+		if s.depart.IsZero() {
+			s.depart = p.Time
+		}
+		s.open, s.openCell = append(s.open[:0], p), cell
+		return s.rebuild()
+	}
+	if cell != s.openCell {
+		c, err := s.openInput()
+		if err != nil {
+			return err
+		}
+		if err := s.commit(c); err != nil {
+			return err
+		}
+		last := s.open[len(s.open)-1]
+		s.prev = &last
+		s.open, s.openCell = append(s.open[:0], p), cell
+	} else {
+		s.open = append(s.open, p)
+	}
+	c, err := s.openInput()
+	if err != nil {
+		return err
+	}
+	return s.s.Update(&c, false)
+}
+
+// openInput builds the open cell's model input as BuildNested would in
+// the whole voyage: its points' features use the previous point as context.
+func (s *Stream) openInput() (models.Cell, error) {
+	pts := s.scratch[:0]
+	if s.prev != nil {
+		pts = append(pts, *s.prev)
+	}
+	pts = append(pts, s.open...)
+	s.scratch = pts
+	n, err := trajectory.BuildNested(pts, s.depart, s.d.nested, 0)
+	if err != nil {
+		return models.Cell{}, err
+	}
+	c := n.Cells[len(n.Cells)-1]
+	return s.d.cell(&c), nil
+}
+
+// commit appends a closed cell to the history, sliding the window (a
+// rebuild of the kept cells) when it is full.
+func (s *Stream) commit(c models.Cell) error {
+	s.committed = append(s.committed, c)
+	if len(s.committed) >= s.d.m.MaxLen {
+		s.committed = append(s.committed[:0], s.committed[len(s.committed)-(s.d.m.MaxLen-1):]...)
+		return s.rebuild()
+	}
+	return s.s.Update(&c, true)
+}
+
+// rebuild re-evaluates the kept cells into a fresh model stream (after a
+// new departure, a ship-type change or a window slide).
+func (s *Stream) rebuild() error {
+	if err := s.s.Reset(s.ship, s.from+1); err != nil {
+		return err
+	}
+	for i := range s.committed {
+		if err := s.s.Update(&s.committed[i], true); err != nil {
+			return err
+		}
+	}
+	if len(s.open) == 0 {
+		return nil
+	}
+	c, err := s.openInput()
+	if err != nil {
+		return err
+	}
+	return s.s.Update(&c, false)
+}
+
+func (s *Stream) current() (*Prediction, error) {
+	if !s.started || len(s.open) == 0 {
+		return nil, fmt.Errorf("%w: vessel %d", ErrNoVoyage, s.mmsi)
+	}
+	p := s.d.prediction(s.s.Logits(), s.s.ETA(), s.open[len(s.open)-1])
+	p.MMSI, p.Depart, p.Cells = s.mmsi, s.depart, s.s.Len()+1
+	if s.from >= 0 {
+		p.Departure = portName(s.d.ports.At(s.from))
+	}
+	return p, nil
+}
