@@ -46,24 +46,22 @@ cross:
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./...
 	GOARCH=arm64 $(GO) vet ./...
 	@if command -v qemu-aarch64-static >/dev/null; then \
-	  GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./export/... ./trajectory/... ; \
+	  GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./export/... ./trajectory/... ./accel/... ./models/... ./uncertainty/... ; \
 	elif [ -n "$$CI" ]; then echo "qemu-aarch64-static missing (scripts/setup.sh installs it)"; exit 1; \
 	else echo "skip: arm64 tests need qemu-aarch64-static (scripts/setup.sh installs it)"; fi
 
 pytest:
 	cd training && $(PYTHON) -m pytest -q tests
 
-## demo: the main job on the shipped demo data
+## demo: the main job on the shipped demo model and sample data
 demo:
 	@mkdir -p build
-	$(GO) build -o build/portolan ./cmd/portolan
-	@echo "== decode the sample AIS feed (testdata/ais/sample.nmea)"
-	build/portolan decode --stats testdata/ais/sample.nmea > build/sample.jsonl
-	@echo "== voyages in it"
-	build/portolan voyages --ais testdata/ais/sample.nmea --format jsonl
-	@echo "== a model bundle, written and read back"
-	$(GO) run ./examples/bundle -out build/demo.portolan
-	build/portolan inspect build/demo.portolan
+	@$(GO) build -o build/portolan ./cmd/portolan
+	@echo "== destinations and ETAs of every vessel in testdata/ais/sample.nmea (demo WAY model)"
+	@build/portolan predict --model testdata/models/way-demo.portolan --ais testdata/ais/sample.nmea --top 3
+	@echo
+	@echo "== forecasts with uncertainty for testdata/series/sample.csv (demo temporal-dropout model, 20 samples, seed 1)"
+	@build/portolan forecast --model testdata/models/td-demo.portolan --series testdata/series/sample.csv --samples 20 --seed 1
 
 ## train-demo: retrain the demo models and their reference vectors from seed 1
 ## (on a GPU when torch sees one; docs/RESULTS.md has the figures)
@@ -87,6 +85,7 @@ conformance-vectors:
 ## testdata: regenerate committed generated fixtures
 testdata:
 	$(GO) run ./cmd/portolan simulate --seed 7 --vessels 8 --days 3 --out testdata/ais/sample.nmea
+	cd training && $(PYTHON) -m portolan_train.sample_series ../testdata/series/sample.csv
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -24,10 +24,10 @@ type TD struct {
 	YMean, YStd                 float64
 	Preprocessing               export.Preprocessing
 
-	rate                   []float32
-	lstm                   []lstmLayer
-	fcW, fcB               []float32
-	muW, muB, lvW, lvB     []float32
+	rate               []float32
+	lstm               []lstmLayer
+	fcW, fcB           []float32
+	muW, muB, lvW, lvB []float32
 }
 
 type lstmLayer struct {
@@ -113,12 +113,12 @@ func NewTD(b *export.Bundle) (*TD, error) {
 
 // TDWork holds reusable buffers for TD.Sample; make one per goroutine.
 type TDWork struct {
-	samples       int
-	x             []float32 // samples × T × D
-	seq, seq2     []float32 // samples × T × H
-	h, c, g, gh   []float32
-	dense         []float32
-	Mu, Var       []float64 // per sample, target units
+	samples     int
+	x           []float32 // samples × T × D
+	seq, seq2   []float32 // samples × T × H
+	h, c, g, gh []float32
+	dense       []float32
+	Mu, Var     []float64 // per sample, target units
 }
 
 // NewWork returns buffers for batches of the given number of samples.

@@ -28,9 +28,9 @@ type Stream struct {
 	dropped int
 
 	// the port run in progress: consecutive points inside one port's area
-	runPort             int
-	runFirst, runLast   *trajectory.Point // first and last stopped points of the run
-	afterLast           []trajectory.Point // points since runLast
+	runPort           int
+	runFirst, runLast *trajectory.Point  // first and last stopped points of the run
+	afterLast         []trajectory.Point // points since runLast
 
 	// the voyage
 	from      int // departure port (catalogue index) or -1

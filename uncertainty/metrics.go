@@ -212,7 +212,7 @@ func (m Metrics) UCE(k int) float64 {
 	rmv, rmse := m.bins(k)
 	var s float64
 	for b := range rmv {
-		s += math.Abs(rmse[b]*rmse[b] - rmv[b]*rmv[b]) / float64(len(rmv)) // equal-count bins: n_b/n = 1/k
+		s += math.Abs(rmse[b]*rmse[b]-rmv[b]*rmv[b]) / float64(len(rmv)) // equal-count bins: n_b/n = 1/k
 	}
 	return s
 }

@@ -21,6 +21,8 @@ var commands = map[string]command{
 	"simulate": {"simulate a fleet and write its AIS as NMEA or MarineCadastre CSV", runSimulate},
 	"voyages":  {"split AIS tracks into port-to-port voyages (GeoJSON or JSON lines)", runVoyages},
 	"prepare":  {"write WAY training shards from AIS files", runPrepare},
+	"predict":  {"predict vessel destinations and ETAs from AIS with a WAY model", runPredict},
+	"forecast": {"forecast time series with Monte Carlo temporal-dropout uncertainty", runForecast},
 }
 
 func main() {

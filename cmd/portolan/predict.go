@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/portolan-sdk/portolan/sdk"
+	"github.com/portolan-sdk/portolan/timeseries"
+	"github.com/portolan-sdk/portolan/trajectory/ais"
+)
+
+func runPredict(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("predict", "--model M.portolan --ais FILE [--top 5] [--format table|jsonl|geojson]", stderr)
+	model := fs.String("model", "", "a WAY bundle")
+	aisFile := fs.String("ais", "", "AIS input: NMEA, MarineCadastre or DMA CSV, - for stdin")
+	top := fs.Int("top", 5, "destinations to list per vessel")
+	format := fs.String("format", "table", "table, jsonl or geojson (latest positions with their predictions)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *model == "" || *aisFile == "" {
+		fs.Usage()
+		return errUsage
+	}
+	if *format != "table" && *format != "jsonl" && *format != "geojson" {
+		return fmt.Errorf("unknown --format %q (want table, jsonl or geojson)", *format)
+	}
+	m, err := sdk.Open(*model)
+	if err != nil {
+		return err
+	}
+	d, err := m.Destinations(sdk.NewConfig().WithTopK(*top))
+	if err != nil {
+		return err
+	}
+	in, closeIn, err := openInput(*aisFile)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	pr, err := ais.OpenPositions(in, ais.Options{})
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr, "vessels")
+	res, err := d.PredictAll(context.Background(), pr, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	switch *format {
+	case "jsonl":
+		for _, r := range res {
+			row := map[string]any{"mmsi": r.MMSI, "name": r.Name}
+			if r.Err != nil {
+				row["status"] = r.Err.Error()
+			} else {
+				row["prediction"] = r.Prediction
+			}
+			data, _ := json.Marshal(row)
+			w.Write(append(data, '\n'))
+		}
+	case "geojson":
+		fc := geojson.NewFeatureCollection()
+		for _, r := range res {
+			if r.Err != nil {
+				continue
+			}
+			p := r.Prediction
+			f := geojson.NewFeature(orb.Point{p.Lon, p.Lat})
+			f.Properties = geojson.Properties{"mmsi": p.MMSI, "name": r.Name, "departure": p.Departure,
+				"eta": p.ETA.UTC().Format(time.RFC3339), "eta_hours": p.ETAHours, "destinations": p.Top}
+			fc.Append(f)
+		}
+		data, err := json.Marshal(fc)
+		if err != nil {
+			return err
+		}
+		w.Write(append(data, '\n'))
+	default:
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "MMSI\tNAME\tFROM\tDEPARTED\tPOSITION\tDESTINATIONS\tETA (UTC)\tIN")
+		for _, r := range res {
+			if r.Err != nil {
+				fmt.Fprintf(tw, "%d\t%s\t\t\t\t(%s)\t\t\n", r.MMSI, r.Name, strings.TrimPrefix(r.Err.Error(), "sdk: "))
+				continue
+			}
+			p := r.Prediction
+			var dest []string
+			for _, c := range p.Top {
+				dest = append(dest, fmt.Sprintf("%s %.0f%%", c.Locode, 100*c.Prob))
+			}
+			from := p.Departure
+			if from == "" {
+				from = "?"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f,%.3f\t%s\t%s\t%.1f h\n", p.MMSI, r.Name, from, p.Depart.UTC().Format("01-02 15:04"),
+				p.Lat, p.Lon, strings.Join(dest, ", "), p.ETA.UTC().Format("01-02 15:04"), p.ETAHours)
+		}
+		tw.Flush()
+	}
+	return nil
+}
+
+func runForecast(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("forecast", "--model M.portolan --series FILE [--samples 20] [--seed 1] [--format table|jsonl]", stderr)
+	model := fs.String("model", "", "a temporal-dropout (td) bundle")
+	series := fs.String("series", "", "series: long-format CSV (id, step, features…, [target]) or a float32 .npy of shape (N, T, D)")
+	samples := fs.Int("samples", 20, "Monte Carlo samples")
+	seed := fs.Uint64("seed", 1, "seed of the shared generator (same seed, same samples as the PyTorch reference)")
+	format := fs.String("format", "table", "table or jsonl (jsonl includes the raw samples)")
+	if err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *model == "" || *series == "" {
+		fs.Usage()
+		return errUsage
+	}
+	m, err := sdk.Open(*model)
+	if err != nil {
+		return err
+	}
+	f, err := m.Forecaster(sdk.NewConfig().WithSamples(*samples).WithSeed(*seed))
+	if err != nil {
+		return err
+	}
+	set, err := readSeries(*series)
+	if err != nil {
+		return err
+	}
+	if set.T != f.Steps() || set.D != f.Features() {
+		return fmt.Errorf("%s: series are %d steps × %d features, the model takes %d × %d", *series, set.T, set.D, f.Steps(), f.Features())
+	}
+	set.Fill(m.Bundle.Preprocessing.Mean) // gaps read as 0 after scaling
+	in := make([][]float32, len(set.IDs))
+	for i := range in {
+		in[i] = set.Series(i)
+	}
+	out, err := f.Forecast(context.Background(), in)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	if *format == "jsonl" {
+		for i, fc := range out {
+			row := map[string]any{"id": set.IDs[i], "mean": fc.Mean, "std": fc.Std(), "lo90": fc.Lo90, "hi90": fc.Hi90,
+				"epistemic": fc.Epistemic, "aleatoric": fc.Aleatoric, "samples": fc.Samples}
+			if t := set.Target[i]; !math.IsNaN(t) {
+				row["target"] = t
+			}
+			data, _ := json.Marshal(row)
+			w.Write(append(data, '\n'))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ID\tMEAN\tSTD\t90% LOW\t90% HIGH\tEPISTEMIC σ\tALEATORIC σ\tTARGET\t")
+	for i, fc := range out {
+		tgt := ""
+		if t := set.Target[i]; !math.IsNaN(t) {
+			tgt = fmt.Sprintf("%.1f", t)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%s\t\n", set.IDs[i], fc.Mean, fc.Std(), fc.Lo90, fc.Hi90,
+			math.Sqrt(fc.Epistemic), math.Sqrt(fc.Aleatoric), tgt)
+	}
+	return tw.Flush()
+}
+
+func readSeries(path string) (*timeseries.Set, error) {
+	in, closeIn, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIn()
+	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		return timeseries.ReadNPY(in)
+	}
+	return timeseries.ReadCSV(in)
+}
+
+// progress draws a progress bar on stderr when it is a terminal.
+type progress struct {
+	w     io.Writer
+	label string
+	on    bool
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	f, ok := w.(*os.File)
+	on := false
+	if ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progress{w: w, label: label, on: on}
+}
+
+func (p *progress) update(done, total int) {
+	if !p.on || (done%16 != 0 && done != total) {
+		return
+	}
+	const width = 30
+	n := width * done / max(1, total)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %d/%d", p.label, strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb/geojson"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	wayDemo   = "../../testdata/models/way-demo.portolan"
+	tdDemo    = "../../testdata/models/td-demo.portolan"
+	sampleCSV = "../../testdata/series/sample.csv"
+)
+
+func TestPredict(t *testing.T) {
+	code, out, errOut := portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--top", "3")
+	require.Equal(t, 0, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 9, "header + 8 vessels")
+	require.Contains(t, lines[0], "DESTINATIONS")
+
+	code, out, _ = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--format", "jsonl")
+	require.Equal(t, 0, code)
+	n := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var row struct {
+			MMSI       uint32 `json:"mmsi"`
+			Prediction *struct {
+				Top []struct {
+					Locode string
+					Prob   float64
+				}
+				ETAHours float64
+			} `json:"prediction"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &row))
+		if row.Prediction != nil {
+			require.Len(t, row.Prediction.Top, 5)
+			n++
+		}
+	}
+	require.Greater(t, n, 4)
+
+	code, out, _ = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--format", "geojson")
+	require.Equal(t, 0, code)
+	fc, err := geojson.UnmarshalFeatureCollection([]byte(out))
+	require.NoError(t, err)
+	require.Equal(t, n, len(fc.Features))
+
+	code, _, errOut = portolan("predict", "--model", tdDemo, "--ais", sampleNMEA)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no destination head")
+}
+
+func TestForecastCommand(t *testing.T) {
+	code, out, errOut := portolan("forecast", "--model", tdDemo, "--series", sampleCSV)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, 13, strings.Count(out, "\n"), "header + 12 series")
+	code, out, _ = portolan("forecast", "--model", tdDemo, "--series", sampleCSV, "--format", "jsonl", "--samples", "7")
+	require.Equal(t, 0, code)
+	var row struct {
+		ID        string    `json:"id"`
+		Mean      float64   `json:"mean"`
+		Lo90      float64   `json:"lo90"`
+		Hi90      float64   `json:"hi90"`
+		Samples   []float64 `json:"samples"`
+		Target    float64   `json:"target"`
+		Epistemic float64   `json:"epistemic"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(strings.Split(out, "\n")[0]), &row))
+	require.Equal(t, "site00", row.ID)
+	require.Len(t, row.Samples, 7)
+	require.True(t, row.Lo90 < row.Mean && row.Mean < row.Hi90)
+	// the wrong shape is refused with the shapes named
+	code, _, errOut = portolan("forecast", "--model", tdDemo, "--series", "../../testdata/conformance/../series/sample.csv", "--samples", "0")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "samples")
+}

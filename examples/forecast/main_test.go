@@ -1,0 +1,18 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestRun(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run("../../testdata/models/td-demo.portolan", "../../testdata/series/sample.csv", &out))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 13)
+	require.Equal(t, "site00: 160.8 ± 14.8 (epistemic 2.8, aleatoric 14.5)", lines[0])
+	require.Equal(t, "12 of 12 targets inside their 90% interval", lines[12])
+}
