@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -30,12 +29,7 @@ func openWAY(t testing.TB) *Destinations {
 func simTracks(t testing.TB, seed uint64, vessels int, days float64) []*trajectory.Track {
 	f, err := sim.NewFleet(sim.BuiltinNetwork(), sim.BuiltinPorts, sim.Config{Seed: seed, Vessels: vessels, Days: days})
 	require.NoError(t, err)
-	var buf bytes.Buffer
-	_, err = f.WriteNMEA(&buf)
-	require.NoError(t, err)
-	pr, err := ais.OpenPositions(&buf, ais.Options{})
-	require.NoError(t, err)
-	tracks, err := trajectory.Collect(pr)
+	tracks, err := f.Tracks()
 	require.NoError(t, err)
 	return tracks
 }

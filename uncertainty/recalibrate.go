@@ -66,34 +66,27 @@ func FitIsotonic(m Metrics) (*Isotonic, error) {
 }
 
 // Map returns the calibrated level for nominal level p in [0, 1].
-func (r *Isotonic) Map(p float64) float64 {
-	p = math.Min(1, math.Max(0, p))
-	i := sort.SearchFloat64s(r.x, p)
-	if i == 0 {
-		return r.y[0]
-	}
-	if i >= len(r.x) {
-		return r.y[len(r.y)-1]
-	}
-	x0, x1 := r.x[i-1], r.x[i]
-	return r.y[i-1] + (r.y[i]-r.y[i-1])*(p-x0)/(x1-x0)
-}
+func (r *Isotonic) Map(p float64) float64 { return interp(r.x, r.y, p) }
 
 // Inverse returns the nominal level whose calibrated level is q: to get a
 // calibrated 90% interval, use the Gaussian quantiles at Inverse(0.05) and
 // Inverse(0.95).
-func (r *Isotonic) Inverse(q float64) float64 {
-	q = math.Min(1, math.Max(0, q))
-	i := sort.SearchFloat64s(r.y, q)
+func (r *Isotonic) Inverse(q float64) float64 { return interp(r.y, r.x, q) }
+
+// interp interpolates linearly in the increasing knots xs → ys at v,
+// clamped to [0, 1]; at a flat run of xs it takes the run's right end.
+func interp(xs, ys []float64, v float64) float64 {
+	v = math.Min(1, math.Max(0, v))
+	i := sort.SearchFloat64s(xs, v)
 	if i == 0 {
-		return r.x[0]
+		return ys[0]
 	}
-	if i >= len(r.y) {
-		return r.x[len(r.x)-1]
+	if i >= len(xs) {
+		return ys[len(ys)-1]
 	}
-	y0, y1 := r.y[i-1], r.y[i]
-	if y1 == y0 {
-		return r.x[i]
+	x0, x1 := xs[i-1], xs[i]
+	if x1 == x0 {
+		return ys[i]
 	}
-	return r.x[i-1] + (r.x[i]-r.x[i-1])*(q-y0)/(y1-y0)
+	return ys[i-1] + (ys[i]-ys[i-1])*(v-x0)/(x1-x0)
 }

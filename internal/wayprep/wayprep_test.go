@@ -1,14 +1,12 @@
 package wayprep
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
 	"github.com/portolan-sdk/portolan/trajectory"
-	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/trajectory/sim"
 	"github.com/stretchr/testify/require"
 )
@@ -16,12 +14,7 @@ import (
 func simTracks(t testing.TB, vessels int, days float64) []*trajectory.Track {
 	f, err := sim.NewFleet(sim.BuiltinNetwork(), sim.BuiltinPorts, sim.Config{Seed: 5, Vessels: vessels, Days: days})
 	require.NoError(t, err)
-	var buf bytes.Buffer
-	_, err = f.WriteNMEA(&buf)
-	require.NoError(t, err)
-	pr, err := ais.OpenPositions(&buf, ais.Options{})
-	require.NoError(t, err)
-	tracks, err := trajectory.Collect(pr)
+	tracks, err := f.Tracks()
 	require.NoError(t, err)
 	return tracks
 }

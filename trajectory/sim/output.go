@@ -2,11 +2,28 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"io"
 
+	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 )
+
+// Tracks runs the simulation through its NMEA encoding and decoding (so
+// positions carry AIS resolution, as real data does) and returns the
+// vessels' tracks in MMSI order.
+func (f *Fleet) Tracks() ([]*trajectory.Track, error) {
+	var buf bytes.Buffer
+	if _, err := f.WriteNMEA(&buf); err != nil {
+		return nil, err
+	}
+	pr, err := ais.OpenPositions(&buf, ais.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return trajectory.Collect(pr)
+}
 
 // WriteNMEA runs the simulation and writes every message as NMEA
 // sentences with a tag block (source and unix receive time). It returns
