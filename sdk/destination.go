@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/portolan-sdk/portolan/models"
@@ -180,22 +181,45 @@ type VesselResult struct {
 
 // PredictAll reads every position from r (NMEA or CSV, see
 // ais.OpenPositions) and predicts each vessel's voyage in progress, in
-// MMSI order. progress, when not nil, is called after each vessel.
+// MMSI order, on Config's threads. progress, when not nil, is called as
+// vessels finish (from one goroutine at a time).
 func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, progress func(done, total int)) ([]VesselResult, error) {
 	tracks, err := trajectory.Collect(r)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]VesselResult, 0, len(tracks))
-	for i, t := range tracks {
-		if err := ctx.Err(); err != nil {
-			return out, err
+	out := make([]VesselResult, len(tracks))
+	next := make(chan int)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for g := 0; g < min(d.cfg.threads, max(1, len(tracks))); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				t := tracks[i]
+				p, err := d.Predict(ctx, t)
+				out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err}
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done, len(tracks))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range tracks {
+		if ctx.Err() != nil {
+			break
 		}
-		p, err := d.Predict(ctx, t)
-		out = append(out, VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err})
-		if progress != nil {
-			progress(i+1, len(tracks))
-		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

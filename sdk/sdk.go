@@ -34,10 +34,16 @@ type Config struct {
 	samples int
 	seed    uint64
 	topK    int
+	threads int
 }
 
-// NewConfig returns the defaults: 20 Monte Carlo samples, seed 1, top 5.
-func NewConfig() Config { return Config{samples: 20, seed: 1, topK: 5} }
+// NewConfig returns the defaults: 20 Monte Carlo samples, seed 1, top 5,
+// one thread (edge devices run single-threaded unless told otherwise).
+func NewConfig() Config { return Config{samples: 20, seed: 1, topK: 5, threads: 1} }
+
+// WithThreads sets how many goroutines batch calls (PredictAll) use
+// (default 1). Results do not depend on it.
+func (c Config) WithThreads(n int) Config { c.threads = n; return c }
 
 // WithSamples sets the Monte Carlo samples of a forecast (default 20).
 func (c Config) WithSamples(n int) Config { c.samples = n; return c }
@@ -49,8 +55,8 @@ func (c Config) WithSeed(s uint64) Config { c.seed = s; return c }
 func (c Config) WithTopK(k int) Config { c.topK = k; return c }
 
 func (c Config) check() error {
-	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 {
-		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000)", c.samples, c.topK)
+	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
+		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000), threads %d (1..1024)", c.samples, c.topK, c.threads)
 	}
 	return nil
 }
