@@ -186,3 +186,38 @@ func TestStreamAllocs(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+// TestQuantisedBundles runs the demo WAY model stored as f16 and int8: the
+// weights are dequantised when the model is built, and the logits stay
+// close to the f32 model's (f16: within 1e-2; int8: the top destination
+// agrees at the last step of every reference voyage).
+func TestQuantisedBundles(t *testing.T) {
+	ref := loadWAY(t)
+	v := readWAYVectors(t)
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	for _, dt := range []export.DType{export.F16, export.Int8} {
+		qb, err := b.Convert(dt)
+		require.NoError(t, err)
+		data, err := export.Marshal(qb)
+		require.NoError(t, err)
+		qb, err = export.Unmarshal(data)
+		require.NoError(t, err)
+		q, err := NewWAY(qb)
+		require.NoError(t, err)
+		for i := 0; i < v.B; i++ {
+			cells := v.cells(ref, i)
+			a, err := ref.Forward(cells, int(v.ship[i]), int(v.dep[i]))
+			require.NoError(t, err)
+			c, err := q.Forward(cells, int(v.ship[i]), int(v.dep[i]))
+			require.NoError(t, err)
+			last := (len(cells) - 1) * v.P
+			require.Equal(t, topK(a.Logits[last:last+v.P], 1), topK(c.Logits[last:last+v.P], 1), "%s voyage %d", dt, i)
+			if dt == export.F16 {
+				for k := range a.Logits {
+					require.InDelta(t, a.Logits[k], c.Logits[k], 1e-2)
+				}
+			}
+		}
+	}
+}
