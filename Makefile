@@ -6,9 +6,9 @@ export PORTOLAN_PYTHON := $(PYTHON)
 # Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
-FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence
+FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot
 
-.PHONY: all setup testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
+.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
 
 all: build
 
@@ -81,6 +81,11 @@ conformance-vectors:
 	  $(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards; }
 	cd training && $(PYTHON) -m portolan_train conformance --way ../testdata/models/way-demo.portolan \
 	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --out ../testdata/conformance
+
+## generate: regenerate the avo assembly (accel/_gen, its own module); must leave no diff
+generate:
+	cd accel && $(GO) generate
+	@git diff --exit-code -- accel/kernels_amd64.s accel/kernels_amd64.go || { echo "generated assembly is stale: commit it"; exit 1; }
 
 ## testdata: regenerate committed generated fixtures
 testdata:

@@ -14,7 +14,7 @@ func Dot(x, y []float32) float32 {
 	if len(x) != len(y) {
 		panic(badLength)
 	}
-	return dot(x, y)
+	return dotFast(x, y)
 }
 
 func dot(x, y []float32) float32 {
@@ -39,15 +39,26 @@ func dot(x, y []float32) float32 {
 //
 //	for r := 0; r < n; r++ { for o := 0; o < out; o++ {
 //	    dst[r*out+o] = Dot(x[r*in:(r+1)*in], w[o*in:(o+1)*in]) + b[o] } }
+//
+// Sixteen or more rows go through Sgemm; fewer use dot products.
 func Linear(dst, x, w, b []float32, n, in, out int) {
 	if len(x) < n*in || len(w) != out*in || len(dst) < n*out || (b != nil && len(b) != out) {
 		panic(badLength)
+	}
+	if n >= 16 {
+		Sgemm(false, true, n, out, in, 1, x, in, w, in, 0, dst, out)
+		if b != nil {
+			for r := 0; r < n; r++ {
+				AddTo(dst[r*out:(r+1)*out], b)
+			}
+		}
+		return
 	}
 	for r := 0; r < n; r++ {
 		xr := x[r*in : (r+1)*in]
 		dr := dst[r*out : (r+1)*out]
 		for o := range dr {
-			v := dot(xr, w[o*in:(o+1)*in])
+			v := dotFast(xr, w[o*in:(o+1)*in])
 			if b != nil {
 				v += b[o]
 			}

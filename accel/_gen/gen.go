@@ -1,0 +1,167 @@
+// Command gen writes accel's amd64 assembly with avo:
+//
+//	cd accel/_gen && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64.go -pkg accel
+//
+// (run by `go generate ./accel`). It lives in its own module so avo never
+// becomes a dependency of accel's users.
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	ConstraintExpr("amd64,!noasm,gc")
+	dot("dotAVX2", 8, func() VecVirtual { return YMM() })
+	dot("dotAVX512", 16, func() VecVirtual { return ZMM() })
+	gemmKernel("gemm6x16AVX2", 6, 2, 8, func() VecVirtual { return YMM() })
+	gemmKernel("gemm12x32AVX512", 12, 2, 16, func() VecVirtual { return ZMM() })
+	Generate()
+}
+
+// dot generates func(x, y []float32) float32 with 4 vector accumulators of
+// `lanes` floats, a one-vector loop, and a scalar FMA tail.
+func dot(name string, lanes int, vec func() VecVirtual) {
+	TEXT(name, NOSPLIT, "func(x, y []float32) float32")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s returns Σ x[i]·y[i] with %d-lane FMA accumulators; len(y) >= len(x).", name, lanes))
+	x := Mem{Base: Load(Param("x").Base(), GP64())}
+	y := Mem{Base: Load(Param("y").Base(), GP64())}
+	n := Load(Param("x").Len(), GP64())
+	width := 4 * lanes // bytes per vector
+	var acc [4]VecVirtual
+	for i := range acc {
+		acc[i] = vec()
+		if lanes == 16 {
+			VPXORD(acc[i], acc[i], acc[i])
+		} else {
+			VXORPS(acc[i], acc[i], acc[i])
+		}
+	}
+	Label(name + "_loop4")
+	CMPQ(n, Imm(uint64(4*lanes)))
+	JL(LabelRef(name + "_loop1"))
+	for i := range acc {
+		t := vec()
+		VMOVUPS(x.Offset(i*width), t)
+		VFMADD231PS(y.Offset(i*width), t, acc[i])
+	}
+	ADDQ(U32(4*width), x.Base)
+	ADDQ(U32(4*width), y.Base)
+	SUBQ(Imm(uint64(4*lanes)), n)
+	JMP(LabelRef(name + "_loop4"))
+
+	Label(name + "_loop1")
+	CMPQ(n, Imm(uint64(lanes)))
+	JL(LabelRef(name + "_reduce"))
+	t := vec()
+	VMOVUPS(x, t)
+	VFMADD231PS(y, t, acc[0])
+	ADDQ(U32(width), x.Base)
+	ADDQ(U32(width), y.Base)
+	SUBQ(Imm(uint64(lanes)), n)
+	JMP(LabelRef(name + "_loop1"))
+
+	Label(name + "_reduce")
+	VADDPS(acc[1], acc[0], acc[0])
+	VADDPS(acc[3], acc[2], acc[2])
+	VADDPS(acc[2], acc[0], acc[0])
+	y0 := acc[0].AsY()
+	if lanes == 16 {
+		hi := YMM()
+		VEXTRACTF64X4(Imm(1), acc[0], hi)
+		VADDPS(hi, y0, y0)
+	}
+	x0 := acc[0].AsX()
+	hx := XMM()
+	VEXTRACTF128(Imm(1), y0, hx)
+	VADDPS(hx, x0, x0)
+	VHADDPS(x0, x0, x0)
+	VHADDPS(x0, x0, x0)
+
+	Label(name + "_tail")
+	CMPQ(n, Imm(0))
+	JE(LabelRef(name + "_done"))
+	s := XMM()
+	VMOVSS(x, s)
+	VFMADD231SS(y, s, x0)
+	ADDQ(Imm(4), x.Base)
+	ADDQ(Imm(4), y.Base)
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+
+	Label(name + "_done")
+	VZEROUPPER()
+	Store(x0, ReturnIndex(0))
+	RET()
+}
+
+// gemmKernel generates a register-blocked micro-kernel over packed
+// panels: for p < k: acc[i][j] += a[mr·p+i]·b[nr·p+j]; then
+// c[i·ldc+j] += alpha·acc[i][j], with nr = vecs·lanes.
+func gemmKernel(name string, mr, vecs, lanes int, vec func() VecVirtual) {
+	nr := vecs * lanes
+	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, alpha float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s adds alpha·A·B to the %d×%d tile at c (row stride ldc floats), A and B packed as %d- and %d-wide panels of depth k.", name, mr, nr, mr, nr))
+	k := Load(Param("k"), GP64())
+	a := Mem{Base: Load(Param("a"), GP64())}
+	b := Mem{Base: Load(Param("b"), GP64())}
+	acc := make([][]VecVirtual, mr)
+	for i := range acc {
+		acc[i] = make([]VecVirtual, vecs)
+		for j := range acc[i] {
+			acc[i][j] = vec()
+			if lanes == 16 {
+				VPXORD(acc[i][j], acc[i][j], acc[i][j])
+			} else {
+				VXORPS(acc[i][j], acc[i][j], acc[i][j])
+			}
+		}
+	}
+	Label(name + "_loop")
+	CMPQ(k, Imm(0))
+	JE(LabelRef(name + "_store"))
+	bv := make([]VecVirtual, vecs)
+	for j := range bv {
+		bv[j] = vec()
+		VMOVUPS(b.Offset(4*lanes*j), bv[j])
+	}
+	for i := 0; i < mr; i++ {
+		t := vec()
+		VBROADCASTSS(a.Offset(4*i), t)
+		for j := range bv {
+			VFMADD231PS(bv[j], t, acc[i][j])
+		}
+	}
+	ADDQ(U32(4*mr), a.Base)
+	ADDQ(U32(4*nr), b.Base)
+	DECQ(k)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_store")
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(Imm(2), ldc)
+	al := vec()
+	alpha, err := Param("alpha").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VBROADCASTSS(alpha.Addr, al) // from memory: a register load could land in X16+, which SSE cannot address
+	for i := 0; i < mr; i++ {
+		for j := 0; j < vecs; j++ {
+			t := vec()
+			VMOVUPS(Mem{Base: c, Disp: 4 * lanes * j}, t)
+			VFMADD231PS(acc[i][j], al, t)
+			VMOVUPS(t, Mem{Base: c, Disp: 4 * lanes * j})
+		}
+		ADDQ(ldc, c)
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,47 @@
+//go:build amd64 && !noasm && gc
+
+package accel
+
+import "golang.org/x/sys/cpu"
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		levels = append(levels, "avx2")
+		if cpu.X86.HasAVX512F {
+			levels = append(levels, "avx512")
+		}
+	}
+	level = len(levels) - 1
+}
+
+func dotFast(x, y []float32) float32 {
+	switch level {
+	case 2:
+		return dotAVX512(x, y)
+	case 1:
+		return dotAVX2(x, y)
+	}
+	return dot(x, y)
+}
+
+// tile is the micro-kernel's register tile: 12×32 with AVX-512 (24 ZMM
+// accumulators), 6×16 with AVX2 (12 YMM) and the generic code.
+func tile() (mr, nr int) {
+	if level == 2 {
+		return 12, 32
+	}
+	return 6, 16
+}
+
+// gemmFast runs the assembly tile when there is one.
+func gemmFast(k int, a, b, c *float32, ldc int, alpha float32) bool {
+	switch level {
+	case 2:
+		gemm12x32AVX512(k, a, b, c, ldc, alpha)
+	case 1:
+		gemm6x16AVX2(k, a, b, c, ldc, alpha)
+	default:
+		return false
+	}
+	return true
+}

@@ -1,0 +1,42 @@
+//go:build arm64 && !noasm && gc
+
+package accel
+
+// dotNEONBlocks accumulates x[i]·y[i] for i < n (a multiple of 16) into
+// four 4-lane accumulators written to acc: acc[4j+l] = Σ over i ≡ 4j+l
+// (mod 16).
+//
+//go:noescape
+func dotNEONBlocks(x, y *float32, n int, acc *[16]float32)
+
+func dotNEON(x, y []float32) float32 {
+	n := len(x) &^ 15
+	var acc [16]float32
+	if n > 0 {
+		dotNEONBlocks(&x[0], &y[0], n, &acc)
+	}
+	var s float32
+	for _, v := range acc {
+		s += v
+	}
+	for i := n; i < len(x); i++ {
+		s += float32(x[i] * y[i])
+	}
+	return s
+}
+
+func init() {
+	levels = append(levels, "neon")
+	level = len(levels) - 1
+}
+
+func dotFast(x, y []float32) float32 {
+	if level == 1 {
+		return dotNEON(x, y)
+	}
+	return dot(x, y)
+}
+
+func gemmFast(k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
+
+func tile() (mr, nr int) { return 6, 16 }

@@ -1,0 +1,11 @@
+//go:build !((amd64 || arm64) && !noasm && gc)
+
+package accel
+
+// Other targets (wasm, 386, …) and the noasm tag run the generic kernels.
+
+func dotFast(x, y []float32) float32 { return dot(x, y) }
+
+func gemmFast(k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
+
+func tile() (mr, nr int) { return 6, 16 }

@@ -1,0 +1,182 @@
+package accel
+
+import "sync"
+
+// Blocking of Sgemm: packed blocks of kc×nc (B) and mc×kc (A), sized so a
+// block of A stays in L2 and a panel of B in L1; the register tile (mr×nr)
+// depends on the kernel (tile()). mc and nc are multiples of every tile.
+const (
+	kc    = 256
+	mc    = 96
+	nc    = 2048
+	maxMR = 12
+	maxNR = 32
+)
+
+var packPool = sync.Pool{New: func() any {
+	return &packBufs{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
+}}
+
+type packBufs struct{ a, b []float32 }
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices:
+// op(A) is m×k (A is m×k with row stride lda, or k×m when transA), op(B)
+// is k×n (B is k×n with row stride ldb, or n×k when transB), C is m×n with
+// row stride ldc. The reference loop:
+//
+//	for i < m, j < n: c[i*ldc+j] = beta*c[i*ldc+j] + alpha*Σ_p opA(i,p)*opB(p,j)
+//
+// With beta 0, C is overwritten (NaNs in it do not propagate). Blocks of
+// A and B are packed into 6-row and 16-column panels and multiplied by a
+// 6×16 register-blocked micro-kernel (AVX2/FMA on amd64, Go elsewhere).
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 || ldc < max(1, n) || !fits(c, m, n, ldc) ||
+		!fitsOp(a, transA, m, k, lda) || !fitsOp(b, transB, k, n, ldb) {
+		panic(badLength)
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+	if alpha == 0 || k == 0 {
+		return
+	}
+	bufs := packPool.Get().(*packBufs)
+	defer packPool.Put(bufs)
+	mr, nr := tile()
+	var tileBuf [maxMR * maxNR]float32
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			packB(bufs.b, b, transB, ldb, pc, jc, kcb, ncb, nr)
+			for ic := 0; ic < m; ic += mc {
+				mcb := min(mc, m-ic)
+				packA(bufs.a, a, transA, lda, ic, pc, mcb, kcb, mr)
+				for jp := 0; jp*nr < ncb; jp++ {
+					bp := bufs.b[jp*kcb*nr:]
+					cols := min(nr, ncb-jp*nr)
+					for ip := 0; ip*mr < mcb; ip++ {
+						ap := bufs.a[ip*kcb*mr:]
+						rows := min(mr, mcb-ip*mr)
+						c0 := (ic+ip*mr)*ldc + jc + jp*nr
+						if rows == mr && cols == nr {
+							if !gemmFast(kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
+								gemmTile(kcb, ap, bp, c[c0:], ldc, alpha, mr, nr)
+							}
+							continue
+						}
+						// an edge tile: compute into a full tile, add the valid part
+						tb := tileBuf[:mr*nr]
+						clear(tb)
+						if !gemmFast(kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
+							gemmTile(kcb, ap, bp, tb, nr, alpha, mr, nr)
+						}
+						for i := 0; i < rows; i++ {
+							cr := c[c0+i*ldc : c0+i*ldc+cols]
+							for j := range cr {
+								cr[j] += tb[i*nr+j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func fits(x []float32, rows, cols, ld int) bool {
+	return rows == 0 || cols == 0 || (ld >= cols && len(x) >= (rows-1)*ld+cols)
+}
+
+// fitsOp checks a matrix whose op is rows×cols.
+func fitsOp(x []float32, trans bool, rows, cols, ld int) bool {
+	if trans {
+		return fits(x, cols, rows, ld)
+	}
+	return fits(x, rows, cols, ld)
+}
+
+// packA packs op(A)[ic:ic+mcb, pc:pc+kcb] into panels of mr rows: panel r,
+// depth p, row i at dst[(r*kcb+p)*mr+i], zero-padded past mcb.
+func packA(dst, a []float32, trans bool, lda, ic, pc, mcb, kcb, mr int) {
+	for r := 0; r*mr < mcb; r++ {
+		rows := min(mr, mcb-r*mr)
+		panel := dst[r*kcb*mr : (r+1)*kcb*mr]
+		if rows < mr {
+			clear(panel)
+		}
+		for i := 0; i < rows; i++ {
+			row := ic + r*mr + i
+			if trans { // column row of the stored k×m matrix
+				for p := 0; p < kcb; p++ {
+					panel[p*mr+i] = a[(pc+p)*lda+row]
+				}
+				continue
+			}
+			src := a[row*lda+pc : row*lda+pc+kcb]
+			for p, v := range src {
+				panel[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// packB packs op(B)[pc:pc+kcb, jc:jc+ncb] into panels of nr columns:
+// panel q, depth p, column j at dst[(q*kcb+p)*nr+j], zero-padded past ncb.
+func packB(dst, b []float32, trans bool, ldb, pc, jc, kcb, ncb, nr int) {
+	for q := 0; q*nr < ncb; q++ {
+		cols := min(nr, ncb-q*nr)
+		panel := dst[q*kcb*nr : (q+1)*kcb*nr]
+		if cols < nr {
+			clear(panel)
+		}
+		c0 := jc + q*nr
+		if trans { // each column is a contiguous row of the stored n×k matrix
+			for j := 0; j < cols; j++ {
+				src := b[(c0+j)*ldb+pc : (c0+j)*ldb+pc+kcb]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
+			}
+			continue
+		}
+		for p := 0; p < kcb; p++ {
+			copy(panel[p*nr:p*nr+cols], b[(pc+p)*ldb+c0:(pc+p)*ldb+c0+cols])
+		}
+	}
+}
+
+// gemmTile is the generic micro-kernel for an mr×nr tile:
+//
+//	for p < k, i < mr, j < nr: acc[i][j] += a[mr·p+i]·b[nr·p+j]
+//	c[i*ldc+j] += alpha·acc[i][j]
+func gemmTile(k int, a, b, c []float32, ldc int, alpha float32, mr, nr int) {
+	var accBuf [maxMR * maxNR]float32
+	acc := accBuf[:mr*nr]
+	for p := 0; p < k; p++ {
+		ap := a[p*mr : p*mr+mr]
+		bp := b[p*nr : p*nr+nr]
+		for i, av := range ap {
+			row := acc[i*nr : (i+1)*nr]
+			for j, bv := range bp {
+				row[j] += float32(av * bv)
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		cr := c[i*ldc : i*ldc+nr]
+		for j := range cr {
+			cr[j] += alpha * acc[i*nr+j]
+		}
+	}
+}

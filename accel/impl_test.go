@@ -1,0 +1,195 @@
+package accel
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// eachImpl runs f under every implementation this CPU has.
+func eachImpl(t *testing.T, f func(t *testing.T)) {
+	for _, name := range levels {
+		t.Run(name, func(t *testing.T) {
+			restore, ok := use(name)
+			require.True(t, ok)
+			defer restore()
+			f(t)
+		})
+	}
+}
+
+// guarded returns a slice of n random values inside a buffer whose guard
+// cells on both sides hold NaN, and a check that the guards are intact.
+func guarded(r *rand.Rand, n int) ([]float32, func() bool) {
+	const g = 16
+	buf := make([]float32, n+2*g)
+	for i := range buf {
+		buf[i] = float32(math.NaN())
+	}
+	s := buf[g : g+n]
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s, func() bool {
+		for i := 0; i < g; i++ {
+			if !math.IsNaN(float64(buf[i])) || !math.IsNaN(float64(buf[g+n+i])) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// refDot is the float64 dot product.
+func refDot(x, y []float32) (sum, abs float64) {
+	for i := range x {
+		p := float64(x[i]) * float64(y[i])
+		sum += p
+		abs += math.Abs(p)
+	}
+	return sum, abs
+}
+
+// dotTol is the stated error bound: n·2⁻²³·Σ|x·y| (float32 rounding in
+// any summation order), plus a floor for sums near zero.
+func dotTol(n int, abs float64) float64 { return float64(n+1)*0x1p-23*abs + 1e-30 }
+
+func TestDotAllImpls(t *testing.T) {
+	eachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, n := range []int{0, 1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 4099} {
+			x, okx := guarded(r, n)
+			y, oky := guarded(r, n)
+			got := Dot(x, y)
+			want, abs := refDot(x, y)
+			require.InDelta(t, want, float64(got), dotTol(n, abs), "n=%d", n)
+			require.True(t, okx() && oky(), "guard cells touched, n=%d", n)
+		}
+	})
+}
+
+// refGemm is the float64 reference of Sgemm.
+func refGemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) ([]float64, []float64) {
+	out := make([]float64, m*n)
+	abs := make([]float64, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s, sa float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+				sa += math.Abs(float64(av) * float64(bv))
+			}
+			cv := float64(beta) * float64(c[i*ldc+j])
+			if beta == 0 {
+				cv = 0
+			}
+			out[i*n+j] = float64(alpha)*s + cv
+			abs[i*n+j] = math.Abs(float64(alpha))*sa + math.Abs(cv)
+		}
+	}
+	return out, abs
+}
+
+func TestSgemmAllImpls(t *testing.T) {
+	eachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		shapes := [][3]int{{1, 1, 1}, {5, 7, 3}, {6, 16, 8}, {7, 17, 9}, {13, 33, 300}, {96, 48, 64}, {100, 40, 257}, {2, 2100, 5}}
+		for _, s := range shapes {
+			m, n, k := s[0], s[1], s[2]
+			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+				for _, ab := range [][2]float32{{1, 0}, {0.5, 2}, {-1, 1}} {
+					name := fmt.Sprintf("%dx%dx%d/tA=%v,tB=%v/α=%v,β=%v", m, n, k, tr[0], tr[1], ab[0], ab[1])
+					lda, ldb := k+3, n+2 // padded strides
+					if tr[0] {
+						lda = m + 3
+					}
+					if tr[1] {
+						ldb = k + 2
+					}
+					rowsA, rowsB := m, k
+					if tr[0] {
+						rowsA = k
+					}
+					if tr[1] {
+						rowsB = n
+					}
+					a, _ := guarded(r, rowsA*lda)
+					b, _ := guarded(r, rowsB*ldb)
+					ldc := n + 1
+					c, okc := guarded(r, m*ldc)
+					// the padding column of each C row must survive too
+					for i := 0; i < m; i++ {
+						c[i*ldc+n] = 42
+					}
+					if ab[1] == 0 {
+						for i := 0; i < m; i++ {
+							c[i*ldc] = float32(math.NaN()) // beta 0 must not propagate NaN
+						}
+					}
+					want, abs := refGemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+					Sgemm(tr[0], tr[1], m, n, k, ab[0], a, lda, b, ldb, ab[1], c, ldc)
+					require.True(t, okc(), "guards %s", name)
+					for i := 0; i < m; i++ {
+						require.Equal(t, float32(42), c[i*ldc+n], "padding %s", name)
+						for j := 0; j < n; j++ {
+							require.InDelta(t, want[i*n+j], float64(c[i*ldc+j]), dotTol(k+2, abs[i*n+j]), "%s (%d,%d)", name, i, j)
+						}
+					}
+				}
+			}
+		}
+	})
+	require.Panics(t, func() {
+		Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2)
+	})
+}
+
+// FuzzDot compares the active (assembly) dot with the generic one within
+// the stated tolerance.
+func FuzzDot(f *testing.F) {
+	f.Add([]byte{1, 2, 3, 4, 5, 6, 7, 8}, uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, shift uint8) {
+		n := len(data) / 2
+		x := make([]float32, n)
+		y := make([]float32, n)
+		for i := 0; i < n; i++ {
+			x[i] = float32(int8(data[2*i])) / float32(1+shift%16)
+			y[i] = float32(int8(data[2*i+1])) * 0.25
+		}
+		want, abs := refDot(x, y)
+		got := Dot(x, y)
+		if math.Abs(float64(got)-want) > dotTol(n, abs) {
+			t.Fatalf("%s dot = %v, float64 reference %v", Implementation(), got, want)
+		}
+		restore := ForceGeneric()
+		g := Dot(x, y)
+		restore()
+		if math.Abs(float64(g)-want) > dotTol(n, abs) {
+			t.Fatalf("generic dot = %v, reference %v", g, want)
+		}
+	})
+}
+
+func TestForceGeneric(t *testing.T) {
+	name := Implementation()
+	restore := ForceGeneric()
+	require.Equal(t, "generic", Implementation())
+	restore()
+	require.Equal(t, name, Implementation())
+	_, ok := use("no-such-cpu")
+	require.False(t, ok)
+}
