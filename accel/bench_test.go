@@ -64,3 +64,28 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemvBandwidth reads a matrix four times the size of L2 per
+// call: GB/s of matrix streamed, beside a plain copy of the same bytes
+// (the memory bandwidth one core reaches).
+func BenchmarkGemvBandwidth(b *testing.B) {
+	const rows, cols = 2048, 2048 // 16 MiB of weights
+	w, x, dst := randVec(rows*cols), randVec(cols), make([]float32, rows)
+	for _, name := range levels {
+		b.Run("gemv/"+name, func(b *testing.B) {
+			restore, _ := use(name)
+			defer restore()
+			b.SetBytes(int64(4 * rows * cols))
+			for i := 0; i < b.N; i++ {
+				Gemv(dst, w, x, nil, rows, cols)
+			}
+		})
+	}
+	b.Run("copy", func(b *testing.B) {
+		c := make([]float32, rows*cols)
+		b.SetBytes(int64(4 * rows * cols))
+		for i := 0; i < b.N; i++ {
+			copy(c, w)
+		}
+	})
+}

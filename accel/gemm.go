@@ -1,6 +1,22 @@
 package accel
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// maxThreads caps the goroutines one Sgemm uses; 1 (the default) keeps it
+// on the calling goroutine, as edge devices want.
+var maxThreads atomic.Int32
+
+func init() { maxThreads.Store(1) }
+
+// SetMaxThreads sets how many goroutines a large Sgemm may use (at least 1;
+// the default is 1) and returns the previous value. Products under about
+// 2 MFLOP always run on the calling goroutine.
+func SetMaxThreads(n int) int {
+	return int(maxThreads.Swap(int32(max(1, n))))
+}
 
 // Blocking of Sgemm: packed blocks of kc×nc (B) and mc×kc (A), sized so a
 // block of A stays in L2 and a panel of B in L1; the register tile (mr×nr)
@@ -53,41 +69,80 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
 	mr, nr := tile()
-	var tileBuf [maxMR * maxNR]float32
+	threads := int(maxThreads.Load())
+	if 2*m*n*k < 1<<21 {
+		threads = 1
+	}
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kcb := min(kc, k-pc)
 			packB(bufs.b, b, transB, ldb, pc, jc, kcb, ncb, nr)
-			for ic := 0; ic < m; ic += mc {
-				mcb := min(mc, m-ic)
-				packA(bufs.a, a, transA, lda, ic, pc, mcb, kcb, mr)
-				for jp := 0; jp*nr < ncb; jp++ {
-					bp := bufs.b[jp*kcb*nr:]
-					cols := min(nr, ncb-jp*nr)
-					for ip := 0; ip*mr < mcb; ip++ {
-						ap := bufs.a[ip*kcb*mr:]
-						rows := min(mr, mcb-ip*mr)
-						c0 := (ic+ip*mr)*ldc + jc + jp*nr
-						if rows == mr && cols == nr {
-							if !gemmFast(kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
-								gemmTile(kcb, ap, bp, c[c0:], ldc, alpha, mr, nr)
-							}
-							continue
-						}
-						// an edge tile: compute into a full tile, add the valid part
-						tb := tileBuf[:mr*nr]
-						clear(tb)
-						if !gemmFast(kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
-							gemmTile(kcb, ap, bp, tb, nr, alpha, mr, nr)
-						}
-						for i := 0; i < rows; i++ {
-							cr := c[c0+i*ldc : c0+i*ldc+cols]
-							for j := range cr {
-								cr[j] += tb[i*nr+j]
-							}
-						}
-					}
+			blocks := (m + mc - 1) / mc
+			if threads == 1 || blocks == 1 {
+				for ic := 0; ic < m; ic += mc {
+					gemmBlock(bufs.a, bufs.b, a, transA, lda, c, ldc, alpha, ic, jc, pc, min(mc, m-ic), kcb, ncb, mr, nr)
+				}
+				continue
+			}
+			gemmParallel(min(threads, blocks), blocks, bufs.b, a, transA, lda, c, ldc, alpha, m, jc, pc, kcb, ncb, mr, nr)
+		}
+	}
+}
+
+// gemmParallel shares the row blocks of one packed B block out to
+// goroutines, each packing its own A. (A separate function, so that the
+// single-goroutine path captures nothing and allocates nothing.)
+func gemmParallel(threads, blocks int, pb, a []float32, transA bool, lda int, c []float32, ldc int, alpha float32, m, jc, pc, kcb, ncb, mr, nr int) {
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for g := 0; g < threads; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			own := packPool.Get().(*packBufs)
+			defer packPool.Put(own)
+			for {
+				bi := int(next.Add(1)) - 1
+				if bi >= blocks {
+					return
+				}
+				ic := bi * mc
+				gemmBlock(own.a, pb, a, transA, lda, c, ldc, alpha, ic, jc, pc, min(mc, m-ic), kcb, ncb, mr, nr)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// gemmBlock packs the block op(A)[ic:ic+mcb, pc:pc+kcb] into pa and
+// multiplies it by the packed B block pb into C, tile by tile.
+func gemmBlock(pa, pb, a []float32, transA bool, lda int, c []float32, ldc int, alpha float32, ic, jc, pc, mcb, kcb, ncb, mr, nr int) {
+	packA(pa, a, transA, lda, ic, pc, mcb, kcb, mr)
+	var tileBuf [maxMR * maxNR]float32
+	for jp := 0; jp*nr < ncb; jp++ {
+		bp := pb[jp*kcb*nr:]
+		cols := min(nr, ncb-jp*nr)
+		for ip := 0; ip*mr < mcb; ip++ {
+			ap := pa[ip*kcb*mr:]
+			rows := min(mr, mcb-ip*mr)
+			c0 := (ic+ip*mr)*ldc + jc + jp*nr
+			if rows == mr && cols == nr {
+				if !gemmFast(kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
+					gemmTile(kcb, ap, bp, c[c0:], ldc, alpha, mr, nr)
+				}
+				continue
+			}
+			// an edge tile: compute into a full tile, add the valid part
+			tb := tileBuf[:mr*nr]
+			clear(tb)
+			if !gemmFast(kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
+				gemmTile(kcb, ap, bp, tb, nr, alpha, mr, nr)
+			}
+			for i := 0; i < rows; i++ {
+				cr := c[c0+i*ldc : c0+i*ldc+cols]
+				for j := range cr {
+					cr[j] += tb[i*nr+j]
 				}
 			}
 		}

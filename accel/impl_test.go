@@ -193,3 +193,38 @@ func TestForceGeneric(t *testing.T) {
 	_, ok := use("no-such-cpu")
 	require.False(t, ok)
 }
+
+func TestVectorKernels(t *testing.T) {
+	y := []float32{1, 2, 3}
+	Axpy(2, []float32{1, 1, 1}, y)
+	require.Equal(t, []float32{3, 4, 5}, y)
+	Scale(0.5, y)
+	require.Equal(t, []float32{1.5, 2, 2.5}, y)
+	d := make([]float32, 3)
+	Mul(d, y, []float32{2, 2, 2})
+	require.Equal(t, []float32{3, 4, 5}, d)
+	g := []float32{0, 1, -1}
+	GELU(g)
+	require.Equal(t, float32(0), g[0])
+	require.InDelta(t, 0.8413447, g[1], 1e-6)  // Φ(1)
+	require.InDelta(t, -0.1586553, g[2], 1e-6) // −Φ(−1)
+	out := make([]float32, 2)
+	Gemv(out, []float32{1, 2, 3, 4}, []float32{1, 1}, []float32{0, 1}, 2, 2)
+	require.Equal(t, []float32{3, 8}, out)
+	require.Panics(t, func() { Axpy(1, y, d[:2]) })
+}
+
+// TestSgemmThreads checks that a multi-goroutine product equals the
+// single-goroutine one exactly (each tile is computed the same way).
+func TestSgemmThreads(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	m, n, k := 300, 200, 100
+	a, _ := guarded(r, m*k)
+	b, _ := guarded(r, k*n)
+	c1, c4 := make([]float32, m*n), make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n)
+	prev := SetMaxThreads(4)
+	defer SetMaxThreads(prev)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c4, n)
+	require.Equal(t, c1, c4)
+}

@@ -118,6 +118,7 @@ type TDWork struct {
 	seq, seq2   []float32 // samples × T × H
 	h, c, g, gh []float32
 	dense       []float32
+	heads       []float32 // μ and log σ² of one sample
 	Mu, Var     []float64 // per sample, target units
 }
 
@@ -127,7 +128,7 @@ func (m *TD) NewWork(samples int) *TDWork {
 	return &TDWork{samples: samples, x: make([]float32, samples*m.T*m.D),
 		seq: make([]float32, samples*m.T*H), seq2: make([]float32, samples*m.T*H),
 		h: make([]float32, samples*H), c: make([]float32, samples*H), g: make([]float32, samples*4*H),
-		gh: make([]float32, samples*4*H), dense: make([]float32, samples*m.Dense),
+		gh: make([]float32, samples*4*H), dense: make([]float32, samples*m.Dense), heads: make([]float32, 2),
 		Mu: make([]float64, samples), Var: make([]float64, samples)}
 }
 
@@ -192,9 +193,9 @@ func (m *TD) Sample(w *TDWork, x []float32, row int, seed uint64) error {
 	accel.Linear(w.dense, w.h, m.fcW, m.fcB, L, H, m.Dense)
 	accel.ReLU(w.dense)
 	for s := 0; s < L; s++ {
-		var mu, lv [1]float32
-		accel.Linear(mu[:], w.dense[s*m.Dense:(s+1)*m.Dense], m.muW, m.muB, 1, m.Dense, 1)
-		accel.Linear(lv[:], w.dense[s*m.Dense:(s+1)*m.Dense], m.lvW, m.lvB, 1, m.Dense, 1)
+		mu, lv := w.heads[0:1], w.heads[1:2]
+		accel.Linear(mu, w.dense[s*m.Dense:(s+1)*m.Dense], m.muW, m.muB, 1, m.Dense, 1)
+		accel.Linear(lv, w.dense[s*m.Dense:(s+1)*m.Dense], m.lvW, m.lvB, 1, m.Dense, 1)
 		w.Mu[s] = float64(mu[0])*m.YStd + m.YMean
 		w.Var[s] = math.Exp(float64(lv[0])) * m.YStd * m.YStd
 	}

@@ -177,6 +177,7 @@ type work struct {
 	gh1, gh2       []float32 // GRU hidden states, d
 	seq            []float32 // 2 × subLen × d: GRU layer outputs, double-buffered
 	tmp            []float32 // d
+	one            []float32 // 1 (a heap cell: accel's arguments escape)
 	k, v           [][]float32
 	logits, etaOut []float32
 }
@@ -188,7 +189,7 @@ func (m *WAY) newWork(rows, cache int) *work {
 		u: make([]float32, 4*m.hdk), pool: make([]float32, m.hdk), q: make([]float32, rows*m.hdk),
 		att: make([]float32, rows*m.hdk), scores: make([]float32, cache), f1: make([]float32, 4*rows*m.DFFN),
 		f2: make([]float32, 4*rows*d), gi: make([]float32, 3*d), gh: make([]float32, 3*d),
-		gh1: make([]float32, d), gh2: make([]float32, d), seq: make([]float32, 2*m.SubLen*d), tmp: make([]float32, d),
+		gh1: make([]float32, d), gh2: make([]float32, d), seq: make([]float32, 2*m.SubLen*d), tmp: make([]float32, d), one: make([]float32, 1),
 		logits: make([]float32, rows*m.NPorts), etaOut: make([]float32, rows),
 	}
 	for range m.blk {
@@ -368,9 +369,8 @@ func (m *WAY) run(w *work, rows, prev int) {
 	for r := 0; r < rows; r++ {
 		h := w.x[r*4*d : r*4*d+d]
 		accel.Linear(w.logits[r*m.NPorts:(r+1)*m.NPorts], h, m.destW, m.destB, 1, d, m.NPorts)
-		var e [1]float32
-		accel.Linear(e[:], h, m.etaW, m.etaB, 1, d, 1)
-		w.etaOut[r] = max(e[0], 0) * m.ETAScale
+		accel.Linear(w.one, h, m.etaW, m.etaB, 1, d, 1)
+		w.etaOut[r] = max(w.one[0], 0) * m.ETAScale
 	}
 }
 
