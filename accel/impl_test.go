@@ -228,3 +228,41 @@ func TestSgemmThreads(t *testing.T) {
 	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c4, n)
 	require.Equal(t, c1, c4)
 }
+
+// FuzzSgemm compares the active Sgemm with the generic one on fuzzed
+// shapes, transposes and values, within the stated tolerance.
+func FuzzSgemm(f *testing.F) {
+	f.Add(uint8(7), uint8(17), uint8(9), uint8(3), int64(1))
+	f.Fuzz(func(t *testing.T, mm, nn, kk, flags uint8, seed int64) {
+		m, n, k := int(mm%40)+1, int(nn%70)+1, int(kk%50)+1
+		tA, tB := flags&1 != 0, flags&2 != 0
+		r := rand.New(rand.NewPCG(uint64(seed), 1))
+		a, b := randVecR(r, m*k), randVecR(r, k*n)
+		lda, ldb := k, n
+		if tA {
+			lda = m
+		}
+		if tB {
+			ldb = k
+		}
+		c1, c2 := make([]float32, m*n), make([]float32, m*n)
+		Sgemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0, c1, n)
+		restore := ForceGeneric()
+		Sgemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0, c2, n)
+		restore()
+		want, abs := refGemm(tA, tB, m, n, k, 1.5, a, lda, b, ldb, 0, make([]float32, m*n), n)
+		for i := range c1 {
+			if math.Abs(float64(c1[i])-want[i]) > dotTol(k+1, abs[i]) || math.Abs(float64(c2[i])-want[i]) > dotTol(k+1, abs[i]) {
+				t.Fatalf("%s: element %d: %v (generic %v), reference %v", Implementation(), i, c1[i], c2[i], want[i])
+			}
+		}
+	})
+}
+
+func randVecR(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}

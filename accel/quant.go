@@ -1,0 +1,79 @@
+package accel
+
+import "math"
+
+// F16ToF32 converts IEEE 754 binary16 bits to float32 exactly (the same
+// conversion as export.Float16ToFloat32, repeated here because accel
+// imports nothing but the standard library).
+func F16ToF32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch {
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp == 0 && mant == 0:
+		return math.Float32frombits(sign)
+	case exp == 0:
+		e := uint32(127 - 15 + 1)
+		for mant&0x400 == 0 {
+			mant <<= 1
+			e--
+		}
+		return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+}
+
+// GemvF16 computes dst = W·x (+ b) for f16 weights W (rows×cols, binary16
+// bits), dequantising on the fly so the matrix stays half size in memory:
+//
+//	dst[r] = Σ_c F16ToF32(w[r*cols+c])·x[c] + b[r]
+func GemvF16(dst []float32, w []uint16, x, b []float32, rows, cols int) {
+	if len(w) != rows*cols || len(x) != cols || len(dst) < rows || (b != nil && len(b) != rows) {
+		panic(badLength)
+	}
+	var row [256]float32
+	for r := 0; r < rows; r++ {
+		var s float32
+		wr := w[r*cols : (r+1)*cols]
+		for c0 := 0; c0 < cols; c0 += len(row) {
+			n := min(len(row), cols-c0)
+			for i, h := range wr[c0 : c0+n] {
+				row[i] = F16ToF32(h)
+			}
+			s += dotFast(row[:n], x[c0:c0+n])
+		}
+		if b != nil {
+			s += b[r]
+		}
+		dst[r] = s
+	}
+}
+
+// GemvInt8 computes dst = W·x (+ b) for int8 weights with one scale per
+// output row (the bundle's per-output-channel quantisation):
+//
+//	dst[r] = scales[r]·Σ_c q[r*cols+c]·x[c] + b[r]
+func GemvInt8(dst []float32, q []int8, scales, x, b []float32, rows, cols int) {
+	if len(q) != rows*cols || len(scales) != rows || len(x) != cols || len(dst) < rows || (b != nil && len(b) != rows) {
+		panic(badLength)
+	}
+	var row [256]float32
+	for r := 0; r < rows; r++ {
+		var s float32
+		qr := q[r*cols : (r+1)*cols]
+		for c0 := 0; c0 < cols; c0 += len(row) {
+			n := min(len(row), cols-c0)
+			for i, v := range qr[c0 : c0+n] {
+				row[i] = float32(v)
+			}
+			s += dotFast(row[:n], x[c0:c0+n])
+		}
+		s *= scales[r]
+		if b != nil {
+			s += b[r]
+		}
+		dst[r] = s
+	}
+}
