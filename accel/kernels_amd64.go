@@ -23,3 +23,14 @@ func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha floa
 //
 //go:noescape
 func gemm12x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x64AVX512 adds alpha·A·B to the 6×64 tile at c (row stride ldc floats), A and B packed as 6- and 64-wide panels of depth k.
+//
+//go:noescape
+func gemm6x64AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// fmaPeakAVX512 runs n×24 independent 16-lane FMAs on registers (a throughput probe).
+func fmaPeakAVX512(n int)
+
+// fmaPeakAVX2 runs n×24 independent 8-lane FMAs on registers (a throughput probe).
+func fmaPeakAVX2(n int)

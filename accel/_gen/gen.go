@@ -20,7 +20,45 @@ func main() {
 	dot("dotAVX512", 16, func() VecVirtual { return ZMM() })
 	gemmKernel("gemm6x16AVX2", 6, 2, 8, func() VecVirtual { return YMM() })
 	gemmKernel("gemm12x32AVX512", 12, 2, 16, func() VecVirtual { return ZMM() })
+	gemmKernel("gemm6x64AVX512", 6, 4, 16, func() VecVirtual { return ZMM() })
+	fmaPeak("fmaPeakAVX512", func() VecVirtual { return ZMM() }, 16)
+	fmaPeak("fmaPeakAVX2", func() VecVirtual { return YMM() }, 8)
 	Generate()
+}
+
+// fmaPeak generates a loop of n iterations of 24 independent FMAs on
+// registers only: the core's FMA throughput, for the benchmarks to compare
+// kernels with.
+func fmaPeak(name string, vec func() VecVirtual, lanes int) {
+	TEXT(name, NOSPLIT, "func(n int)")
+	Doc(fmt.Sprintf("%s runs n×24 independent %d-lane FMAs on registers (a throughput probe).", name, lanes))
+	n := Load(Param("n"), GP64())
+	var acc [24]VecVirtual
+	x := vec()
+	if lanes == 16 {
+		VPXORD(x, x, x)
+	} else {
+		VXORPS(x, x, x)
+	}
+	for i := range acc {
+		acc[i] = vec()
+		if lanes == 16 {
+			VPXORD(acc[i], acc[i], acc[i])
+		} else {
+			VXORPS(acc[i], acc[i], acc[i])
+		}
+	}
+	Label(name + "_loop")
+	CMPQ(n, Imm(0))
+	JE(LabelRef(name + "_done"))
+	for i := range acc {
+		VFMADD231PS(x, x, acc[i])
+	}
+	DECQ(n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
 
 // dot generates func(x, y []float32) float32 with 4 vector accumulators of
