@@ -180,3 +180,10 @@ func LSTMGates(h, c, g []float32) {
 		h[j] = o * Tanh(c[j])
 	}
 }
+
+// SoftmaxMaskedInPlace replaces x by softmax(x + mask), mask being additive
+// (0 to keep, a large negative value such as −1e9 to drop an entry).
+func SoftmaxMaskedInPlace(x, mask []float32) {
+	AddTo(x, mask)
+	SoftmaxInPlace(x)
+}

@@ -33,12 +33,15 @@ func tile() (mr, nr int) {
 	return 6, 16
 }
 
-// gemmFast runs the assembly tile when there is one.
-func gemmFast(k int, a, b, c *float32, ldc int, alpha float32) bool {
-	switch level {
-	case 2:
+// gemmFastTile runs an assembly kernel for an mr×nr tile when this CPU has
+// one (a PackedB made under another level may ask for another tile).
+func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool {
+	switch {
+	case level == 0:
+		return false
+	case mr == 12 && nr == 32 && level == 2:
 		gemm12x32AVX512(k, a, b, c, ldc, alpha)
-	case 1:
+	case mr == 6 && nr == 16:
 		gemm6x16AVX2(k, a, b, c, ldc, alpha)
 	default:
 		return false

@@ -37,6 +37,6 @@ func dotFast(x, y []float32) float32 {
 	return dot(x, y)
 }
 
-func gemmFast(k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
+func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
 
 func tile() (mr, nr int) { return 6, 16 }

@@ -128,7 +128,7 @@ func gemmBlock(pa, pb, a []float32, transA bool, lda int, c []float32, ldc int, 
 			rows := min(mr, mcb-ip*mr)
 			c0 := (ic+ip*mr)*ldc + jc + jp*nr
 			if rows == mr && cols == nr {
-				if !gemmFast(kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
+				if !gemmFastTile(mr, nr, kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
 					gemmTile(kcb, ap, bp, c[c0:], ldc, alpha, mr, nr)
 				}
 				continue
@@ -136,7 +136,7 @@ func gemmBlock(pa, pb, a []float32, transA bool, lda int, c []float32, ldc int, 
 			// an edge tile: compute into a full tile, add the valid part
 			tb := tileBuf[:mr*nr]
 			clear(tb)
-			if !gemmFast(kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
+			if !gemmFastTile(mr, nr, kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
 				gemmTile(kcb, ap, bp, tb, nr, alpha, mr, nr)
 			}
 			for i := 0; i < rows; i++ {

@@ -1,0 +1,110 @@
+package accel
+
+// PackedB is the right-hand matrix op(B) (k×n) of a product packed once for
+// Sgemm's micro-kernel, for weights reused across calls. F16 and int8
+// weights are dequantised while packing, so a product with them runs at
+// f32 speed while the model keeps its compact copy (and only the packed
+// copy of the blocks in use needs f32 memory).
+type PackedB struct {
+	k, n   int
+	nr     int         // panel width of the tile it was packed for
+	blocks [][]float32 // jc-block × pc-block panels, as packB lays them out
+}
+
+// colSource reads element (p, j) of op(B).
+type colSource func(p, j int) float32
+
+func packFrom(k, n int, get colSource) *PackedB {
+	_, nr := tile()
+	pb := &PackedB{k: k, n: n, nr: nr}
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			panels := (ncb + nr - 1) / nr
+			buf := make([]float32, panels*kcb*nr)
+			for q := 0; q < panels; q++ {
+				for p := 0; p < kcb; p++ {
+					d := buf[(q*kcb+p)*nr : (q*kcb+p+1)*nr]
+					for j := range d {
+						if col := q*nr + j; col < ncb {
+							d[j] = get(pc+p, jc+col)
+						}
+					}
+				}
+			}
+			pb.blocks = append(pb.blocks, buf)
+		}
+	}
+	return pb
+}
+
+// PackB packs op(B) (k×n; B is k×n with row stride ldb, or n×k when
+// transB). PackB(true, in, out, w, in) packs PyTorch-layout Linear weights.
+func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
+	if k <= 0 || n <= 0 || !fitsOp(b, transB, k, n, ldb) {
+		panic(badLength)
+	}
+	if transB {
+		return packFrom(k, n, func(p, j int) float32 { return b[j*ldb+p] })
+	}
+	return packFrom(k, n, func(p, j int) float32 { return b[p*ldb+j] })
+}
+
+// PackBF16 packs Linear weights stored as f16 bits, w being n×k (out×in):
+// op(B)[p][j] = F16ToF32(w[j*k+p]).
+func PackBF16(k, n int, w []uint16) *PackedB {
+	if k <= 0 || n <= 0 || len(w) != k*n {
+		panic(badLength)
+	}
+	return packFrom(k, n, func(p, j int) float32 { return F16ToF32(w[j*k+p]) })
+}
+
+// PackBInt8 packs Linear weights stored as int8 with one scale per output
+// row, w being n×k (out×in): op(B)[p][j] = scales[j]·w[j*k+p].
+func PackBInt8(k, n int, w []int8, scales []float32) *PackedB {
+	if k <= 0 || n <= 0 || len(w) != k*n || len(scales) != n {
+		panic(badLength)
+	}
+	return packFrom(k, n, func(p, j int) float32 { return scales[j] * float32(w[j*k+p]) })
+}
+
+// SgemmPacked computes C = alpha·op(A)·B + beta·C with B packed by PackB,
+// op(A) m×k (row stride lda, or k×m when transA), C m×n (row stride ldc):
+// the same result as Sgemm without repacking B on every call.
+func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
+	k, n := b.k, b.n
+	if m < 0 || ldc < n || !fits(c, m, n, ldc) || !fitsOp(a, transA, m, k, lda) {
+		panic(badLength)
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			Scale(beta, row)
+		}
+	}
+	if m == 0 || alpha == 0 {
+		return
+	}
+	nr := b.nr
+	mr := 6
+	if nr == 32 {
+		mr = 12
+	}
+	bufs := packPool.Get().(*packBufs)
+	defer packPool.Put(bufs)
+	bi := 0
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			pb := b.blocks[bi]
+			bi++
+			for ic := 0; ic < m; ic += mc {
+				gemmBlock(bufs.a, pb, a, transA, lda, c, ldc, alpha, ic, jc, pc, min(mc, m-ic), kcb, ncb, mr, nr)
+			}
+		}
+	}
+}
