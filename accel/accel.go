@@ -41,12 +41,18 @@ func dot(x, y []float32) float32 {
 //	    dst[r*out+o] = Dot(x[r*in:(r+1)*in], w[o*in:(o+1)*in]) + b[o] } }
 //
 // Sixteen or more rows go through Sgemm; fewer use dot products.
-func Linear(dst, x, w, b []float32, n, in, out int) {
+func Linear(dst, x, w, b []float32, n, in, out int) { linear(nil, dst, x, w, b, n, in, out) }
+
+func linear(ws *Workspace, dst, x, w, b []float32, n, in, out int) {
 	if len(x) < n*in || len(w) != out*in || len(dst) < n*out || (b != nil && len(b) != out) {
 		panic(badLength)
 	}
 	if n >= 16 {
-		Sgemm(false, true, n, out, in, 1, x, in, w, in, 0, dst, out)
+		if ws != nil {
+			ws.Sgemm(false, true, n, out, in, 1, x, in, w, in, 0, dst, out)
+		} else {
+			Sgemm(false, true, n, out, in, 1, x, in, w, in, 0, dst, out)
+		}
 		if b != nil {
 			for r := 0; r < n; r++ {
 				AddTo(dst[r*out:(r+1)*out], b)

@@ -29,11 +29,38 @@ const (
 	maxNR = 32
 )
 
-var packPool = sync.Pool{New: func() any {
-	return &packBufs{a: make([]float32, mc*kc), b: make([]float32, kc*nc)}
-}}
+var packPool = sync.Pool{New: func() any { return new(Workspace) }}
 
-type packBufs struct{ a, b []float32 }
+// Workspace holds Sgemm's packing buffers. The package-level Sgemm and
+// Linear borrow one from a sync.Pool (which the garbage collector may
+// empty); a caller that must not allocate in steady state keeps its own
+// and calls the methods. The zero value is ready; a Workspace is not safe
+// for concurrent use.
+type Workspace struct{ a, b []float32 }
+
+// grow sizes the buffers for a product with inner size k and n columns.
+func (w *Workspace) grow(k, n int) {
+	na := mc * min(kc, k)
+	nb := min(kc, k) * (min(nc, n) + maxNR)
+	if cap(w.a) < na {
+		w.a = make([]float32, na)
+	}
+	if cap(w.b) < nb {
+		w.b = make([]float32, nb)
+	}
+	w.a, w.b = w.a[:cap(w.a)], w.b[:cap(w.b)]
+}
+
+// Sgemm is the package-level Sgemm using this workspace's buffers.
+func (w *Workspace) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Linear is the package-level Linear using this workspace for products of
+// sixteen or more rows.
+func (w *Workspace) Linear(dst, x, wt, b []float32, n, in, out int) {
+	linear(w, dst, x, wt, b, n, in, out)
+}
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices:
 // op(A) is m×k (A is m×k with row stride lda, or k×m when transA), op(B)
@@ -46,6 +73,12 @@ type packBufs struct{ a, b []float32 }
 // A and B are packed into 6-row and 16-column panels and multiplied by a
 // 6×16 register-blocked micro-kernel (AVX2/FMA on amd64, Go elsewhere).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	w := packPool.Get().(*Workspace)
+	sgemm(w, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	packPool.Put(w)
+}
+
+func sgemm(bufs *Workspace, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 || ldc < max(1, n) || !fits(c, m, n, ldc) ||
 		!fitsOp(a, transA, m, k, lda) || !fitsOp(b, transB, k, n, ldb) {
 		panic(badLength)
@@ -66,8 +99,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if alpha == 0 || k == 0 {
 		return
 	}
-	bufs := packPool.Get().(*packBufs)
-	defer packPool.Put(bufs)
+	bufs.grow(k, n)
 	mr, nr := tile()
 	threads := int(maxThreads.Load())
 	if 2*m*n*k < 1<<21 {
@@ -100,8 +132,9 @@ func gemmParallel(threads, blocks int, pb, a []float32, transA bool, lda int, c 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			own := packPool.Get().(*packBufs)
+			own := packPool.Get().(*Workspace)
 			defer packPool.Put(own)
+			own.grow(kcb, ncb)
 			for {
 				bi := int(next.Add(1)) - 1
 				if bi >= blocks {

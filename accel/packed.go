@@ -93,8 +93,9 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pac
 	if nr == 32 {
 		mr = 12
 	}
-	bufs := packPool.Get().(*packBufs)
+	bufs := packPool.Get().(*Workspace)
 	defer packPool.Put(bufs)
+	bufs.grow(k, n)
 	bi := 0
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)

@@ -119,6 +119,7 @@ type TDWork struct {
 	h, c, g, gh []float32
 	dense       []float32
 	heads       []float32 // μ and log σ² of one sample
+	ws          accel.Workspace
 	Mu, Var     []float64 // per sample, target units
 }
 
@@ -179,9 +180,9 @@ func (m *TD) Sample(w *TDWork, x []float32, row int, seed uint64) error {
 		clear(w.c)
 		for t := 0; t < T; t++ {
 			for s := 0; s < L; s++ {
-				accel.Linear(w.g[s*4*H:(s+1)*4*H], in[(s*T+t)*inDim:(s*T+t+1)*inDim], l.wih, l.bih, 1, inDim, 4*H)
+				w.ws.Linear(w.g[s*4*H:(s+1)*4*H], in[(s*T+t)*inDim:(s*T+t+1)*inDim], l.wih, l.bih, 1, inDim, 4*H)
 			}
-			accel.Linear(w.gh, w.h, l.whh, l.bhh, L, H, 4*H)
+			w.ws.Linear(w.gh, w.h, l.whh, l.bhh, L, H, 4*H)
 			accel.AddTo(w.g, w.gh)
 			for s := 0; s < L; s++ {
 				accel.LSTMGates(w.h[s*H:(s+1)*H], w.c[s*H:(s+1)*H], w.g[s*4*H:(s+1)*4*H])
@@ -190,12 +191,12 @@ func (m *TD) Sample(w *TDWork, x []float32, row int, seed uint64) error {
 		}
 		in, inDim = out, H
 	}
-	accel.Linear(w.dense, w.h, m.fcW, m.fcB, L, H, m.Dense)
+	w.ws.Linear(w.dense, w.h, m.fcW, m.fcB, L, H, m.Dense)
 	accel.ReLU(w.dense)
 	for s := 0; s < L; s++ {
 		mu, lv := w.heads[0:1], w.heads[1:2]
-		accel.Linear(mu, w.dense[s*m.Dense:(s+1)*m.Dense], m.muW, m.muB, 1, m.Dense, 1)
-		accel.Linear(lv, w.dense[s*m.Dense:(s+1)*m.Dense], m.lvW, m.lvB, 1, m.Dense, 1)
+		w.ws.Linear(mu, w.dense[s*m.Dense:(s+1)*m.Dense], m.muW, m.muB, 1, m.Dense, 1)
+		w.ws.Linear(lv, w.dense[s*m.Dense:(s+1)*m.Dense], m.lvW, m.lvB, 1, m.Dense, 1)
 		w.Mu[s] = float64(mu[0])*m.YStd + m.YMean
 		w.Var[s] = math.Exp(float64(lv[0])) * m.YStd * m.YStd
 	}

@@ -178,6 +178,7 @@ type work struct {
 	seq            []float32 // 2 × subLen × d: GRU layer outputs, double-buffered
 	tmp            []float32 // d
 	one            []float32 // 1 (a heap cell: accel's arguments escape)
+	ws             accel.Workspace
 	k, v           [][]float32
 	logits, etaOut []float32
 }
@@ -239,8 +240,8 @@ func (m *WAY) gruCell(w *work, xs []float32, out []float32) {
 		clear(h)
 		outs := w.seq[(l%2)*half : (l%2+1)*half] // the buffer the previous layer did not write
 		for p := 0; p < n; p++ {
-			accel.Linear(w.gi, in[p*g.in:(p+1)*g.in], g.wih, g.bih, 1, g.in, 3*d)
-			accel.Linear(w.gh, h, g.whh, g.bhh, 1, d, 3*d)
+			w.ws.Linear(w.gi, in[p*g.in:(p+1)*g.in], g.wih, g.bih, 1, g.in, 3*d)
+			w.ws.Linear(w.gh, h, g.whh, g.bhh, 1, d, 3*d)
 			accel.GRUGates(h, w.gi, w.gh)
 			copy(outs[p*d:(p+1)*d], h)
 		}
@@ -254,7 +255,7 @@ func (m *WAY) gruCell(w *work, xs []float32, out []float32) {
 func (m *WAY) channelAttention(w *work, b *wayBlock, x, dst []float32) {
 	H, dk, C, R := m.Heads, m.DK, m.chans, m.reduce
 	u := w.u
-	accel.Linear(u, x, b.win, nil, C, m.D, m.hdk) // u[c][h·dk+j]
+	w.ws.Linear(u, x, b.win, nil, C, m.D, m.hdk) // u[c][h·dk+j]
 	var avg, mx, sa, sm [4]float32
 	var t [4]float32
 	for h := 0; h < H; h++ {
@@ -303,7 +304,7 @@ func (m *WAY) channelAttention(w *work, b *wayBlock, x, dst []float32) {
 		}
 		w.pool[j] = v
 	}
-	accel.Linear(dst, w.pool, b.wout, nil, 1, m.hdk, m.D)
+	w.ws.Linear(dst, w.pool, b.wout, nil, 1, m.hdk, m.D)
 }
 
 // run takes rows new cells whose channels are in w.x through every block
@@ -322,9 +323,9 @@ func (m *WAY) run(w *work, rows, prev int) {
 			accel.LayerNorm(w.h[r*d:(r+1)*d], w.tmp, b.nChanW, b.nChanB, m.LNEps)
 		}
 		kc, vc := w.k[bi], w.v[bi]
-		accel.Linear(w.q, w.h, b.q, nil, rows, d, hdk)
-		accel.Linear(kc[prev*hdk:], w.h, b.k, nil, rows, d, hdk)
-		accel.Linear(vc[prev*hdk:], w.h, b.v, nil, rows, d, hdk)
+		w.ws.Linear(w.q, w.h, b.q, nil, rows, d, hdk)
+		w.ws.Linear(kc[prev*hdk:], w.h, b.k, nil, rows, d, hdk)
+		w.ws.Linear(vc[prev*hdk:], w.h, b.v, nil, rows, d, hdk)
 		for r := 0; r < rows; r++ {
 			n := prev + r + 1 // keys visible to this query
 			for hd := 0; hd < m.Heads; hd++ {
@@ -349,16 +350,16 @@ func (m *WAY) run(w *work, rows, prev int) {
 				}
 			}
 		}
-		accel.Linear(w.h2, w.att, b.o, nil, rows, hdk, d)
+		w.ws.Linear(w.h2, w.att, b.o, nil, rows, hdk, d)
 		for r := 0; r < rows; r++ {
 			hr := w.h2[r*d : (r+1)*d]
 			accel.AddTo(hr, w.h[r*d:(r+1)*d])
 			// channel 0 of the FFN input is the attention output
 			accel.LayerNorm(w.x[r*4*d:r*4*d+d], hr, b.nAttnW, b.nAttnB, m.LNEps)
 		}
-		accel.Linear(w.f1, w.x, b.f1w, b.f1b, 4*rows, d, m.DFFN)
+		w.ws.Linear(w.f1, w.x, b.f1w, b.f1b, 4*rows, d, m.DFFN)
 		accel.ReLU(w.f1[:4*rows*m.DFFN])
-		accel.Linear(w.f2, w.f1, b.f2w, b.f2b, 4*rows, m.DFFN, d)
+		w.ws.Linear(w.f2, w.f1, b.f2w, b.f2b, 4*rows, m.DFFN, d)
 		for i := 0; i < 4*rows; i++ {
 			xr := w.x[i*d : (i+1)*d]
 			fr := w.f2[i*d : (i+1)*d]
@@ -368,8 +369,8 @@ func (m *WAY) run(w *work, rows, prev int) {
 	}
 	for r := 0; r < rows; r++ {
 		h := w.x[r*4*d : r*4*d+d]
-		accel.Linear(w.logits[r*m.NPorts:(r+1)*m.NPorts], h, m.destW, m.destB, 1, d, m.NPorts)
-		accel.Linear(w.one, h, m.etaW, m.etaB, 1, d, 1)
+		w.ws.Linear(w.logits[r*m.NPorts:(r+1)*m.NPorts], h, m.destW, m.destB, 1, d, m.NPorts)
+		w.ws.Linear(w.one, h, m.etaW, m.etaB, 1, d, 1)
 		w.etaOut[r] = max(w.one[0], 0) * m.ETAScale
 	}
 }
