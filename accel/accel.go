@@ -99,9 +99,9 @@ func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))
 // Tanh returns tanh(x) in float32 (through float64).
 func Tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 
-// SoftmaxInPlace replaces x by softmax(x): exp(x[i]−max)/Σ exp(x[j]−max),
-// with the exponentials and sum in float64. All of x may be very negative
-// (masked); a row with no finite maximum is left unchanged.
+// SoftmaxInPlace replaces x by softmax(x): e^(x[i]−max)/Σ e^(x[j]−max),
+// with the exponentials from Exp (relative error below 4·2⁻²³) and the sum
+// in float64. Masked entries (−1e9) become 0.
 func SoftmaxInPlace(x []float32) {
 	if len(x) == 0 {
 		return
@@ -112,11 +112,13 @@ func SoftmaxInPlace(x []float32) {
 			m = v
 		}
 	}
+	for i := range x {
+		x[i] -= m
+	}
+	Exp(x, x)
 	var sum float64
-	for i, v := range x {
-		e := math.Exp(float64(v - m))
-		x[i] = float32(e)
-		sum += e
+	for _, v := range x {
+		sum += float64(v)
 	}
 	inv := 1 / sum
 	for i, v := range x {

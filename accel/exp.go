@@ -12,6 +12,18 @@ func Exp(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(badLength)
 	}
+	for i := 0; i < len(x); {
+		i += expFast(dst[i:], x[i:]) // SIMD blocks while their lanes are in range
+		if i < len(x) {
+			j := min(len(x), i+8)
+			expGeneric(dst[i:j], x[i:j])
+			i = j
+		}
+	}
+}
+
+// expGeneric is Exp's reference code, one element at a time.
+func expGeneric(dst, x []float32) {
 	const (
 		log2e = 1.44269504088896341
 		ln2hi = 0.693359375    // ln2 split so k·ln2hi is exact in float32

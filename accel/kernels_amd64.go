@@ -29,6 +29,11 @@ func gemm12x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha f
 //go:noescape
 func gemm6x64AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// expAVX2 writes e^x[i] for whole blocks of 8 in range; it returns the count written (see Exp).
+//
+//go:noescape
+func expAVX2(dst *float32, x *float32, n int) int
+
 // fmaPeakAVX512 runs n×24 independent 16-lane FMAs on registers (a throughput probe).
 func fmaPeakAVX512(n int)
 

@@ -553,6 +553,91 @@ gemm6x64AVX512_store:
 	VZEROUPPER
 	RET
 
+// func expAVX2(dst *float32, x *float32, n int) int
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·expAVX2(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	XORQ         BX, BX
+	MOVL         $0xc2ae0000, SI
+	MOVD         SI, X0
+	VBROADCASTSS X0, Y0
+	MOVL         $0x42b00000, SI
+	MOVD         SI, X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0x3fb8aa3b, SI
+	MOVD         SI, X2
+	VBROADCASTSS X2, Y2
+	MOVL         $0x3f318000, SI
+	MOVD         SI, X3
+	VBROADCASTSS X3, Y3
+	MOVL         $0xb95e8083, SI
+	MOVD         SI, X4
+	VBROADCASTSS X4, Y4
+	MOVL         $0x3ab60b61, SI
+	MOVD         SI, X5
+	VBROADCASTSS X5, Y5
+	MOVL         $0x3c088889, SI
+	MOVD         SI, X6
+	VBROADCASTSS X6, Y6
+	MOVL         $0x3d2aaaab, SI
+	MOVD         SI, X7
+	VBROADCASTSS X7, Y7
+	MOVL         $0x3e2aaaab, SI
+	MOVD         SI, X8
+	VBROADCASTSS X8, Y8
+	MOVL         $0x3f000000, SI
+	MOVD         SI, X9
+	VBROADCASTSS X9, Y9
+	MOVL         $0x3f800000, SI
+	MOVD         SI, X10
+	VBROADCASTSS X10, Y10
+	MOVL         $0x3f800000, SI
+	MOVD         SI, X11
+	VBROADCASTSS X11, Y11
+	MOVL         $0x0000007f, SI
+	MOVD         SI, X12
+	VPBROADCASTD X12, Y12
+
+exp_loop:
+	CMPQ         DX, $0x08
+	JL           exp_done
+	VMOVUPS      (CX), Y13
+	VCMPPS       $0x1d, Y0, Y13, Y14
+	VCMPPS       $0x12, Y1, Y13, Y15
+	VANDPS       Y15, Y14, Y14
+	VMOVMSKPS    Y14, SI
+	CMPL         SI, $0x000000ff
+	JNE          exp_done
+	VMULPS       Y2, Y13, Y14
+	VROUNDPS     $0x00, Y14, Y14
+	VMOVAPS      Y13, Y13
+	VFNMADD231PS Y3, Y14, Y13
+	VFNMADD231PS Y4, Y14, Y13
+	VMOVAPS      Y5, Y15
+	VFMADD213PS  Y6, Y13, Y15
+	VFMADD213PS  Y7, Y13, Y15
+	VFMADD213PS  Y8, Y13, Y15
+	VFMADD213PS  Y9, Y13, Y15
+	VFMADD213PS  Y10, Y13, Y15
+	VFMADD213PS  Y11, Y13, Y15
+	VCVTPS2DQ    Y14, Y13
+	VPADDD       Y12, Y13, Y13
+	VPSLLD       $0x17, Y13, Y13
+	VMULPS       Y13, Y15, Y15
+	VMOVUPS      Y15, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x08, DX
+	ADDQ         $0x08, BX
+	JMP          exp_loop
+
+exp_done:
+	VZEROUPPER
+	MOVQ BX, ret+24(FP)
+	RET
+
 // func fmaPeakAVX512(n int)
 // Requires: AVX, AVX512F
 TEXT ·fmaPeakAVX512(SB), NOSPLIT, $0-8

@@ -60,8 +60,11 @@ func TestDequantisingGemv(t *testing.T) {
 	require.Equal(t, float32(math.Ldexp(1, -24)), F16ToF32(0x0001))
 }
 
-// TestExpError measures Exp's maximum relative error on a dense grid.
-func TestExpError(t *testing.T) {
+// TestExpError measures Exp's maximum relative error on a dense grid, for
+// every implementation.
+func TestExpError(t *testing.T) { eachImpl(t, testExpError) }
+
+func testExpError(t *testing.T) {
 	var x []float32
 	for v := -87.0; v <= 88; v += 0.001 {
 		x = append(x, float32(v))
@@ -86,6 +89,26 @@ func TestExpError(t *testing.T) {
 	// subnormal results keep their value
 	Exp(out[:1], []float32{-100})
 	require.InDelta(t, math.Exp(-100), float64(out[0]), 0x1p-149) // within one subnormal step
+
+	// an out-of-range lane inside a block falls back to the generic code
+	mixed := make([]float32, 20)
+	for i := range mixed {
+		mixed[i] = float32(i) - 10
+	}
+	mixed[11] = 100
+	mixed[17] = float32(math.NaN())
+	mo := make([]float32, 20)
+	Exp(mo, mixed)
+	for i, v := range mixed {
+		switch i {
+		case 11:
+			require.True(t, math.IsInf(float64(mo[i]), 1))
+		case 17:
+			require.True(t, math.IsNaN(float64(mo[i])))
+		default:
+			require.InEpsilon(t, math.Exp(float64(v)), float64(mo[i]), 4*0x1p-23)
+		}
+	}
 
 	s := make([]float32, 3)
 	SigmoidVec(s, []float32{0, 10, -10})

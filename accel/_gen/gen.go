@@ -8,6 +8,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -21,6 +22,7 @@ func main() {
 	gemmKernel("gemm6x16AVX2", 6, 2, 8, func() VecVirtual { return YMM() })
 	gemmKernel("gemm12x32AVX512", 12, 2, 16, func() VecVirtual { return ZMM() })
 	gemmKernel("gemm6x64AVX512", 6, 4, 16, func() VecVirtual { return ZMM() })
+	expKernel()
 	fmaPeak("fmaPeakAVX512", func() VecVirtual { return ZMM() }, 16)
 	fmaPeak("fmaPeakAVX2", func() VecVirtual { return YMM() }, 8)
 	Generate()
@@ -201,5 +203,82 @@ func gemmKernel(name string, mr, vecs, lanes int, vec func() VecVirtual) {
 		ADDQ(ldc, c)
 	}
 	VZEROUPPER()
+	RET()
+}
+
+// expKernel generates expAVX2(dst, x *float32, n int) int: e^x for blocks of
+// 8 whose lanes all lie in [−87, 88] (normal results, no overflow), with the
+// same range reduction and degree-6 polynomial as the generic Exp. It stops
+// at the first block with a lane outside the range (or NaN) and returns how
+// many elements it wrote, leaving the rest to the generic code.
+func expKernel() {
+	TEXT("expAVX2", NOSPLIT, "func(dst, x *float32, n int) int")
+	Pragma("noescape")
+	Doc("expAVX2 writes e^x[i] for whole blocks of 8 in range; it returns the count written (see Exp).")
+	dst := Mem{Base: Load(Param("dst"), GP64())}
+	x := Mem{Base: Load(Param("x"), GP64())}
+	n := Load(Param("n"), GP64())
+	done := GP64()
+	XORQ(done, done)
+	cst := func(v float32) VecVirtual {
+		r := YMM()
+		g := GP32()
+		MOVL(U32(math.Float32bits(v)), g)
+		t := XMM()
+		MOVD(g, t)
+		VBROADCASTSS(t, r)
+		return r
+	}
+	lo, hi := cst(-87), cst(88)
+	log2e, ln2hi, ln2lo := cst(1.44269504088896341), cst(0.693359375), cst(-2.12194440e-4)
+	coef := []VecVirtual{cst(1.0 / 720), cst(1.0 / 120), cst(1.0 / 24), cst(1.0 / 6), cst(0.5), cst(1), cst(1)}
+	bias := YMM()
+	g := GP32()
+	MOVL(U32(127), g)
+	bt := XMM()
+	MOVD(g, bt)
+	VPBROADCASTD(bt, bias)
+
+	Label("exp_loop")
+	CMPQ(n, Imm(8))
+	JL(LabelRef("exp_done"))
+	v := YMM()
+	VMOVUPS(x, v)
+	// all lanes in [lo, hi]? (NaN compares false)
+	m1, m2 := YMM(), YMM()
+	VCMPPS(Imm(0x1d), lo, v, m1) // v >= lo (GE_OQ)
+	VCMPPS(Imm(0x12), hi, v, m2) // v <= hi (LE_OQ)
+	VANDPS(m2, m1, m1)
+	mask := GP32()
+	VMOVMSKPS(m1, mask)
+	CMPL(mask, U32(0xff))
+	JNE(LabelRef("exp_done"))
+	k := YMM()
+	VMULPS(log2e, v, k)
+	VROUNDPS(Imm(0), k, k) // to nearest
+	r := YMM()
+	VMOVAPS(v, r)
+	VFNMADD231PS(ln2hi, k, r) // r -= k·ln2hi
+	VFNMADD231PS(ln2lo, k, r) // r -= k·ln2lo
+	p := YMM()
+	VMOVAPS(coef[0], p)
+	for _, c := range coef[1:] {
+		VFMADD213PS(c, r, p) // p = p·r + c
+	}
+	ki := YMM()
+	VCVTPS2DQ(k, ki)
+	VPADDD(bias, ki, ki)
+	VPSLLD(Imm(23), ki, ki)
+	VMULPS(ki, p, p)
+	VMOVUPS(p, dst)
+	ADDQ(U32(32), x.Base)
+	ADDQ(U32(32), dst.Base)
+	SUBQ(Imm(8), n)
+	ADDQ(Imm(8), done)
+	JMP(LabelRef("exp_loop"))
+
+	Label("exp_done")
+	VZEROUPPER()
+	Store(done, ReturnIndex(0))
 	RET()
 }
