@@ -150,22 +150,54 @@ func LayerNorm(dst, x, w, b []float32, eps float32) {
 	}
 }
 
+// gateChunk is how many elements the gate kernels process per step on
+// the stack.
+const gateChunk = 64
+
+// TanhVec sets dst[i] = tanh(x[i]) = 1 − 2/(e^(2x)+1) through Exp (absolute
+// error below 1e-6).
+func TanhVec(dst, x []float32) {
+	if len(dst) != len(x) {
+		panic(badLength)
+	}
+	for i, v := range x {
+		dst[i] = 2 * v
+	}
+	Exp(dst, dst)
+	for i, e := range dst {
+		dst[i] = 1 - 2/(e+1)
+	}
+}
+
 // GRUGates combines PyTorch GRU pre-activations into the new hidden state,
 // in place in h: gi = W_ih x + b_ih and gh = W_hh h + b_hh, each 3H long in
 // gate order r, z, n:
 //
 //	r = σ(gi_r + gh_r); z = σ(gi_z + gh_z); n = tanh(gi_n + r·gh_n)
 //	h = (1 − z)·n + z·h
+//
+// σ and tanh come from SigmoidVec and TanhVec.
 func GRUGates(h, gi, gh []float32) {
 	H := len(h)
 	if len(gi) != 3*H || len(gh) != 3*H {
 		panic(badLength)
 	}
-	for j := 0; j < H; j++ {
-		r := Sigmoid(gi[j] + gh[j])
-		z := Sigmoid(gi[H+j] + gh[H+j])
-		n := Tanh(gi[2*H+j] + r*gh[2*H+j])
-		h[j] = (1-z)*n + z*h[j]
+	var r, z, n [gateChunk]float32
+	for j0 := 0; j0 < H; j0 += gateChunk {
+		c := min(gateChunk, H-j0)
+		for j := 0; j < c; j++ {
+			r[j] = gi[j0+j] + gh[j0+j]
+			z[j] = gi[H+j0+j] + gh[H+j0+j]
+		}
+		SigmoidVec(r[:c], r[:c])
+		SigmoidVec(z[:c], z[:c])
+		for j := 0; j < c; j++ {
+			n[j] = gi[2*H+j0+j] + r[j]*gh[2*H+j0+j]
+		}
+		TanhVec(n[:c], n[:c])
+		for j := 0; j < c; j++ {
+			h[j0+j] = (1-z[j])*n[j] + z[j]*h[j0+j]
+		}
 	}
 }
 
@@ -179,13 +211,20 @@ func LSTMGates(h, c, g []float32) {
 	if len(c) != H || len(g) != 4*H {
 		panic(badLength)
 	}
-	for j := 0; j < H; j++ {
-		i := Sigmoid(g[j])
-		f := Sigmoid(g[H+j])
-		gg := Tanh(g[2*H+j])
-		o := Sigmoid(g[3*H+j])
-		c[j] = f*c[j] + i*gg
-		h[j] = o * Tanh(c[j])
+	var i, f, gg, o [gateChunk]float32
+	for j0 := 0; j0 < H; j0 += gateChunk {
+		n := min(gateChunk, H-j0)
+		SigmoidVec(i[:n], g[j0:j0+n])
+		SigmoidVec(f[:n], g[H+j0:H+j0+n])
+		TanhVec(gg[:n], g[2*H+j0:2*H+j0+n])
+		SigmoidVec(o[:n], g[3*H+j0:3*H+j0+n])
+		for j := 0; j < n; j++ {
+			c[j0+j] = f[j]*c[j0+j] + i[j]*gg[j]
+		}
+		TanhVec(gg[:n], c[j0:j0+n])
+		for j := 0; j < n; j++ {
+			h[j0+j] = o[j] * gg[j]
+		}
 	}
 }
 
