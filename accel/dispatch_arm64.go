@@ -37,7 +37,19 @@ func dotFast(x, y []float32) float32 {
 	return dot(x, y)
 }
 
-func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
+// gemm6x16NEON adds alpha·A·B to a 6×16 tile from packed panels
+// (gemm_arm64.s).
+//
+//go:noescape
+func gemm6x16NEON(k int, a, b, c *float32, ldc int, alpha float32)
+
+func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool {
+	if level == 0 || mr != 6 || nr != 16 {
+		return false
+	}
+	gemm6x16NEON(k, a, b, c, ldc, alpha)
+	return true
+}
 
 func tile() (mr, nr int) { return 6, 16 }
 
