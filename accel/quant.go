@@ -1,29 +1,9 @@
 package accel
 
-import "math"
+import "github.com/portolan-sdk/portolan/internal/half"
 
-// F16ToF32 converts IEEE 754 binary16 bits to float32 exactly (the same
-// conversion as export.Float16ToFloat32, repeated here because accel
-// imports nothing but the standard library).
-func F16ToF32(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h & 0x3ff)
-	switch {
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0:
-		e := uint32(127 - 15 + 1)
-		for mant&0x400 == 0 {
-			mant <<= 1
-			e--
-		}
-		return math.Float32frombits(sign | e<<23 | (mant&0x3ff)<<13)
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
-}
+// F16ToF32 converts IEEE 754 binary16 bits to float32 exactly.
+func F16ToF32(h uint16) float32 { return half.ToFloat32(h) }
 
 // GemvF16 computes dst = W·x (+ b) for f16 weights W (rows×cols, binary16
 // bits), dequantising on the fly so the matrix stays half size in memory:

@@ -37,18 +37,10 @@ func fmaPeak(name string, vec func() VecVirtual, lanes int) {
 	n := Load(Param("n"), GP64())
 	var acc [24]VecVirtual
 	x := vec()
-	if lanes == 16 {
-		VPXORD(x, x, x)
-	} else {
-		VXORPS(x, x, x)
-	}
+	zero(x, lanes)
 	for i := range acc {
 		acc[i] = vec()
-		if lanes == 16 {
-			VPXORD(acc[i], acc[i], acc[i])
-		} else {
-			VXORPS(acc[i], acc[i], acc[i])
-		}
+		zero(acc[i], lanes)
 	}
 	Label(name + "_loop")
 	CMPQ(n, Imm(0))
@@ -61,6 +53,15 @@ func fmaPeak(name string, vec func() VecVirtual, lanes int) {
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// zero clears a vector register (VPXORD for ZMM, which has no VXORPS form here).
+func zero(v VecVirtual, lanes int) {
+	if lanes == 16 {
+		VPXORD(v, v, v)
+	} else {
+		VXORPS(v, v, v)
+	}
 }
 
 // dot generates func(x, y []float32) float32 with 4 vector accumulators of
@@ -76,11 +77,7 @@ func dot(name string, lanes int, vec func() VecVirtual) {
 	var acc [4]VecVirtual
 	for i := range acc {
 		acc[i] = vec()
-		if lanes == 16 {
-			VPXORD(acc[i], acc[i], acc[i])
-		} else {
-			VXORPS(acc[i], acc[i], acc[i])
-		}
+		zero(acc[i], lanes)
 	}
 	Label(name + "_loop4")
 	CMPQ(n, Imm(uint64(4*lanes)))
@@ -156,11 +153,7 @@ func gemmKernel(name string, mr, vecs, lanes int, vec func() VecVirtual) {
 		acc[i] = make([]VecVirtual, vecs)
 		for j := range acc[i] {
 			acc[i][j] = vec()
-			if lanes == 16 {
-				VPXORD(acc[i][j], acc[i][j], acc[i][j])
-			} else {
-				VXORPS(acc[i][j], acc[i][j], acc[i][j])
-			}
+			zero(acc[i][j], lanes)
 		}
 	}
 	Label(name + "_loop")
