@@ -42,6 +42,8 @@ type Destinations struct {
 	m      *models.WAY
 	ports  *trajectory.Ports // vocabulary ports 1.., index i is vocabulary id i+1
 	nested trajectory.NestedConfig
+	clean  trajectory.CleanConfig // the rules Predict and streams share
+	visit  trajectory.VisitConfig
 }
 
 // Destinations returns the destination predictor of a WAY model.
@@ -73,7 +75,8 @@ func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 		return nil, fmt.Errorf("sdk: the model's port vocabulary has duplicate UN/LOCODEs")
 	}
 	return &Destinations{cfg: cfg, m: w, ports: ports,
-		nested: trajectory.NestedConfig{Grid: grid, MaxLen: w.MaxLen, SubLen: w.SubLen}}, nil
+		nested: trajectory.NestedConfig{Grid: grid, MaxLen: w.MaxLen, SubLen: w.SubLen},
+		clean:  trajectory.CleanConfig{}.Defaults(), visit: trajectory.VisitConfig{}.Defaults()}, nil
 }
 
 // Ports returns the port catalogue the predictor detects visits with (the
@@ -87,8 +90,7 @@ func (d *Destinations) Predict(ctx context.Context, t *trajectory.Track) (*Predi
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	clean, _ := trajectory.Clean(t, trajectory.CleanConfig{})
-	voyages := trajectory.Voyages(clean, trajectory.Visits(clean, d.ports, trajectory.VisitConfig{}))
+	voyages, _ := trajectory.VoyagesOf(t, d.ports, d.clean, d.visit)
 	if len(voyages) == 0 || !voyages[len(voyages)-1].InProgress() {
 		return nil, fmt.Errorf("%w: vessel %d", ErrNoVoyage, t.MMSI)
 	}

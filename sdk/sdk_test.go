@@ -165,4 +165,8 @@ func TestOpenErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrKind)
 	_, err = m.Destinations(NewConfig().WithTopK(0))
 	require.Error(t, err)
+	d, err := m.Destinations(NewConfig())
+	require.NoError(t, err)
+	_, err = d.NewStream(992441234, ais.Opt[int]{}) // an AtoN, not a ship
+	require.ErrorIs(t, err, ErrNoVoyage)
 }

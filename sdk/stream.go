@@ -13,11 +13,11 @@ import (
 // Stream predicts one vessel's destination as its AIS positions arrive.
 // Each position updates only the newest grid cell of the model's input
 // (the earlier cells' attention keys and values are kept), so an update
-// costs about one cell's worth of computation. It follows the same rules
-// as Destinations.Predict on the whole track: cleaning (out-of-order,
-// duplicate, invalid and impossible points are dropped), port visits (a
-// stop of 30 minutes at ≤ 1 knot inside a port area starts a new voyage)
-// and nested-sequence construction. Not safe for concurrent use.
+// costs about one cell's worth of computation. It applies the same rules,
+// with the same configuration, as Destinations.Predict on the whole track:
+// cleaning (trajectory.CleanConfig.Check; late points are dropped, since a
+// stream cannot reorder), port visits (trajectory.Visits) and
+// nested-sequence construction. Not safe for concurrent use.
 type Stream struct {
 	d    *Destinations
 	mmsi uint32
@@ -46,6 +46,9 @@ type Stream struct {
 // NewStream starts predicting for a vessel. shipType is its AIS ship and
 // cargo type if known (it may also arrive with the positions' static data).
 func (d *Destinations) NewStream(mmsi uint32, shipType ais.Opt[int]) (*Stream, error) {
+	if !trajectory.ValidShipMMSI(mmsi) { // cleaning drops such tracks whole
+		return nil, fmt.Errorf("%w: MMSI %d is not a ship station", ErrNoVoyage, mmsi)
+	}
 	ship := trajectory.ShipCategory(shipType)
 	ms, err := d.m.NewStream(ship, 0)
 	if err != nil {
@@ -69,7 +72,7 @@ func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error)
 		return nil, fmt.Errorf("sdk: position of vessel %d pushed to the stream of %d", p.MMSI, s.mmsi)
 	}
 	pt := trajectory.PointOf(p)
-	if !s.keep(&pt) {
+	if s.d.clean.Check(s.last, &pt) != "" {
 		s.dropped++
 		return s.current()
 	}
@@ -101,7 +104,7 @@ func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error)
 		}
 	}
 	if in {
-		if speed(s.last, &pt) <= 1 {
+		if trajectory.Speed(s.last, &pt) <= s.d.visit.MaxSpeedKnots {
 			q := pt
 			if s.runFirst == nil {
 				s.runFirst = &q
@@ -124,37 +127,7 @@ func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error)
 
 // visit reports whether the current run is a port visit.
 func (s *Stream) visit() bool {
-	return s.runPort >= 0 && s.runFirst != nil && s.runLast.Time.Sub(s.runFirst.Time) >= 30*time.Minute
-}
-
-// keep applies trajectory.Clean's rules to one point.
-func (s *Stream) keep(p *trajectory.Point) bool {
-	if p.Time.IsZero() || (p.Lat == 0 && p.Lon == 0) || !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) {
-		return false
-	}
-	if s.last == nil {
-		return true
-	}
-	if !p.Time.After(s.last.Time) {
-		return false
-	}
-	dist := trajectory.Distance(s.last.Lat, s.last.Lon, p.Lat, p.Lon)
-	return !(dist > 500 && dist/p.Time.Sub(s.last.Time).Seconds() > 60*1852.0/3600)
-}
-
-// speed is the point's SOG, or the speed implied by the previous point.
-func speed(prev, p *trajectory.Point) float64 {
-	if p.SOG.Valid {
-		return p.SOG.V
-	}
-	if prev == nil {
-		return 0
-	}
-	dt := p.Time.Sub(prev.Time).Seconds()
-	if dt <= 0 {
-		return 0
-	}
-	return trajectory.Distance(prev.Lat, prev.Lon, p.Lat, p.Lon) / dt / (1852.0 / 3600)
+	return s.runPort >= 0 && s.runFirst != nil && s.runLast.Time.Sub(s.runFirst.Time) >= s.d.visit.MinDwell
 }
 
 func (s *Stream) resetVoyage(from int, depart time.Time) {

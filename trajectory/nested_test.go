@@ -50,7 +50,7 @@ func TestBuildNestedHandComputed(t *testing.T) {
 	require.Len(t, c.Features, 1)
 	f := c.Features[0]
 	d := Distance(51.75, 3.9, 51.25, 4.25)
-	require.InDelta(t, d/3600/knot, f[3], 1e-3)
+	require.InDelta(t, d/3600/Knot, f[3], 1e-3)
 	brg := Bearing(51.75, 3.9, 51.25, 4.25)
 	require.InDelta(t, brg, f[5], 1e-3)
 	require.Equal(t, f[5], f[6])

@@ -92,6 +92,7 @@ const (
 	DropPosition  = "invalid position" // (0, 0) or off the globe
 	DropDuplicate = "duplicate time"   // same time as the previous kept point
 	DropJump      = "impossible speed" // implied speed over MaxSpeedKnots
+	DropLate      = "late timestamp"   // before the previous point (streams, which cannot reorder)
 )
 
 // CleanConfig holds the cleaning thresholds. The zero value gives the
@@ -109,7 +110,8 @@ type CleanConfig struct {
 	MinJumpMeters float64
 }
 
-func (c CleanConfig) withDefaults() CleanConfig {
+// Defaults returns c with its zero fields set to the defaults.
+func (c CleanConfig) Defaults() CleanConfig {
 	if c.MaxFuture == 0 {
 		c.MaxFuture = time.Hour
 	}
@@ -147,13 +149,52 @@ func (s *CleanStats) Add(o CleanStats) {
 // maritime identification digit (MID) from 201 to 775.
 func ValidShipMMSI(mmsi uint32) bool { return mmsi >= 201000000 && mmsi <= 775999999 }
 
-const knot = 1852.0 / 3600 // metres per second
+// Knot is one knot in metres per second.
+const Knot = 1852.0 / 3600
+
+// invalid says why p cannot be kept on its own, or "".
+func (c CleanConfig) invalid(p *Point) string {
+	switch {
+	case p.Time.IsZero():
+		return DropNoTime
+	case !c.Now.IsZero() && p.Time.After(c.Now.Add(c.MaxFuture)):
+		return DropFuture
+	case !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) || (p.Lat == 0 && p.Lon == 0):
+		return DropPosition
+	}
+	return ""
+}
+
+// after says why p cannot follow the kept point prev, or "".
+func (c CleanConfig) after(prev, p *Point) string {
+	switch {
+	case p.Time.Equal(prev.Time):
+		return DropDuplicate
+	case p.Time.Before(prev.Time):
+		return DropLate
+	}
+	d := Distance(prev.Lat, prev.Lon, p.Lat, p.Lon)
+	if d > c.MinJumpMeters && d/p.Time.Sub(prev.Time).Seconds() > c.MaxSpeedKnots*Knot {
+		return DropJump
+	}
+	return ""
+}
+
+// Check applies Clean's rules to one point arriving after the kept point
+// prev (nil for the first): it returns the Drop* reason, or "" to keep p.
+// Streams use it; c should come from Defaults.
+func (c CleanConfig) Check(prev, p *Point) string {
+	if why := c.invalid(p); why != "" || prev == nil {
+		return why
+	}
+	return c.after(prev, p)
+}
 
 // Clean returns the track with bad points removed, in time order. Points
 // with equal times keep their input order; out-of-order points are sorted
 // into place and counted, not dropped.
 func Clean(t *Track, cfg CleanConfig) (*Track, CleanStats) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.Defaults()
 	st := CleanStats{In: len(t.Points), Dropped: map[string]int{}}
 	out := &Track{MMSI: t.MMSI, ShipType: t.ShipType, Name: t.Name}
 	if !ValidShipMMSI(t.MMSI) {
@@ -161,37 +202,27 @@ func Clean(t *Track, cfg CleanConfig) (*Track, CleanStats) {
 		return out, st
 	}
 	pts := make([]Point, 0, len(t.Points))
-	for i, p := range t.Points {
-		switch {
-		case p.Time.IsZero():
-			st.Dropped[DropNoTime]++
-		case !cfg.Now.IsZero() && p.Time.After(cfg.Now.Add(cfg.MaxFuture)):
-			st.Dropped[DropFuture]++
-		case !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) || (p.Lat == 0 && p.Lon == 0):
-			st.Dropped[DropPosition]++
-		default:
-			if i > 0 && len(pts) > 0 && p.Time.Before(pts[len(pts)-1].Time) {
-				st.Reordered++
-			}
-			pts = append(pts, p)
+	for i := range t.Points {
+		p := &t.Points[i]
+		if why := cfg.invalid(p); why != "" {
+			st.Dropped[why]++
+			continue
 		}
+		if len(pts) > 0 && p.Time.Before(pts[len(pts)-1].Time) {
+			st.Reordered++
+		}
+		pts = append(pts, *p)
 	}
 	sort.SliceStable(pts, func(i, j int) bool { return pts[i].Time.Before(pts[j].Time) })
 	kept := pts[:0]
-	for _, p := range pts {
+	for i := range pts {
 		if n := len(kept); n > 0 {
-			prev := kept[n-1]
-			if p.Time.Equal(prev.Time) {
-				st.Dropped[DropDuplicate]++
-				continue
-			}
-			d := Distance(prev.Lat, prev.Lon, p.Lat, p.Lon)
-			if d > cfg.MinJumpMeters && d/p.Time.Sub(prev.Time).Seconds() > cfg.MaxSpeedKnots*knot {
-				st.Dropped[DropJump]++
+			if why := cfg.after(&kept[n-1], &pts[i]); why != "" {
+				st.Dropped[why]++
 				continue
 			}
 		}
-		kept = append(kept, p)
+		kept = append(kept, pts[i])
 	}
 	out.Points = kept
 	st.Kept = len(kept)

@@ -129,3 +129,30 @@ func TestShipCategory(t *testing.T) {
 	}
 	require.Equal(t, 0, ShipCategory(ais.Opt[int]{}))
 }
+
+// TestCheckMatchesClean: the one-point rules streams use give the reasons
+// Clean counts.
+func TestCheckMatchesClean(t *testing.T) {
+	c := CleanConfig{Now: t0.Add(48 * time.Hour)}.Defaults()
+	prev := pt(0, 52, 4, 10)
+	cases := map[string]Point{
+		"":            pt(10, 52.02, 4, 10),
+		DropNoTime:    {Lat: 52, Lon: 4},
+		DropPosition:  pt(20, 0, 0, 10),
+		DropFuture:    pt(60*24*400, 52.06, 4, 10),
+		DropDuplicate: pt(0, 52.01, 4, 10),
+		DropJump:      pt(20, 54, 4, 10),
+	}
+	for want, p := range cases {
+		require.Equal(t, want, c.Check(&prev, &p), want)
+	}
+	late := prev
+	late.Time = t0.Add(-time.Minute)
+	require.Equal(t, DropLate, c.Check(&prev, &late))
+	require.Equal(t, "", c.Check(nil, &prev))
+	require.Equal(t, 10.0, Speed(nil, &prev), "the reported SOG")
+	noSOG := pt(60, 52.2, 4, 0) // no SOG: implied by the distance covered in an hour
+	noSOG.SOG = ais.Opt[float64]{}
+	require.InDelta(t, Distance(52, 4, 52.2, 4)/3600/Knot, Speed(&prev, &noSOG), 1e-9)
+	require.InDelta(t, 12, Speed(&prev, &noSOG), 0.1) // 0.2° of latitude is about 12 nm
+}

@@ -17,7 +17,8 @@ type VisitConfig struct {
 	MinDwell time.Duration
 }
 
-func (c VisitConfig) withDefaults() VisitConfig {
+// Defaults returns c with its zero fields set to the defaults.
+func (c VisitConfig) Defaults() VisitConfig {
 	if c.MaxSpeedKnots == 0 {
 		c.MaxSpeedKnots = 1
 	}
@@ -34,20 +35,35 @@ type Visit struct {
 	Arrive, Depart time.Time // times of those points
 }
 
-// speedAt returns the reported SOG, or the speed implied by the previous
-// point when SOG is absent (0 for the first point).
-func speedAt(pts []Point, i int) float64 {
-	if pts[i].SOG.Valid {
-		return pts[i].SOG.V
+// Speed returns p's reported SOG in knots, or the speed implied by the
+// previous point prev when SOG is absent (0 without a prev or elapsed time).
+func Speed(prev, p *Point) float64 {
+	if p.SOG.Valid {
+		return p.SOG.V
 	}
-	if i == 0 {
+	if prev == nil {
 		return 0
 	}
-	dt := pts[i].Time.Sub(pts[i-1].Time).Seconds()
+	dt := p.Time.Sub(prev.Time).Seconds()
 	if dt <= 0 {
 		return 0
 	}
-	return Distance(pts[i-1].Lat, pts[i-1].Lon, pts[i].Lat, pts[i].Lon) / dt / knot
+	return Distance(prev.Lat, prev.Lon, p.Lat, p.Lon) / dt / Knot
+}
+
+// speedAt is Speed for point i of pts.
+func speedAt(pts []Point, i int) float64 {
+	if i == 0 {
+		return Speed(nil, &pts[0])
+	}
+	return Speed(&pts[i-1], &pts[i])
+}
+
+// VoyagesOf cleans a track, finds its port visits and splits it into
+// voyages: the whole batch pipeline for one vessel.
+func VoyagesOf(t *Track, ports *Ports, clean CleanConfig, visit VisitConfig) ([]Voyage, CleanStats) {
+	c, st := Clean(t, clean)
+	return Voyages(c, Visits(c, ports, visit)), st
 }
 
 // Visits finds port visits in a cleaned track: a run of consecutive points
@@ -55,7 +71,7 @@ func speedAt(pts []Point, i int) float64 {
 // at least MinDwell. A vessel passing through an area without stopping,
 // or anchored outside every area, makes no visit.
 func Visits(t *Track, ports *Ports, cfg VisitConfig) []Visit {
-	cfg = cfg.withDefaults()
+	cfg = cfg.Defaults()
 	var out []Visit
 	pts := t.Points
 	for i := 0; i < len(pts); {

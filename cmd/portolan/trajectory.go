@@ -175,9 +175,9 @@ func runVoyages(args []string, stdout, stderr io.Writer) error {
 	var total trajectory.CleanStats
 	count := 0
 	for _, t := range tracks {
-		clean, st := trajectory.Clean(t, trajectory.CleanConfig{})
+		voyages, st := trajectory.VoyagesOf(t, ports, trajectory.CleanConfig{}, trajectory.VisitConfig{})
 		total.Add(st)
-		for _, v := range trajectory.Voyages(clean, trajectory.Visits(clean, ports, trajectory.VisitConfig{})) {
+		for _, v := range voyages {
 			props := voyageProps(&v, ports)
 			count++
 			if *format == "jsonl" {

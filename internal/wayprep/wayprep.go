@@ -89,10 +89,10 @@ func Prepare(tracks []*trajectory.Track, ports *trajectory.Ports, cfg Config) (*
 	var voyages []pending
 	used := map[int]bool{}
 	for _, t := range tracks {
-		clean, st := trajectory.Clean(t, cfg.Clean)
+		vs, st := trajectory.VoyagesOf(t, ports, cfg.Clean, cfg.Visit)
 		d.Clean.Add(st)
 		split := SplitOf(cfg.Seed, t.MMSI, cfg.TrainFrac, cfg.ValFrac)
-		for _, v := range trajectory.Voyages(clean, trajectory.Visits(clean, ports, cfg.Visit)) {
+		for _, v := range vs {
 			switch {
 			case v.InProgress():
 				d.Counts["in_progress"]++

@@ -437,7 +437,7 @@ func (f *Fleet) simulate(rng *rand.Rand, vi int, v *vessel, end time.Time, out [
 	return out
 }
 
-const knot = 1852.0 / 3600
+const knot = trajectory.Knot
 
 // pickDestination chooses a reachable port other than from, weighting
 // ports by 1/(distance + the class's range scale), so most voyages are
