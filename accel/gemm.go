@@ -86,16 +86,7 @@ func sgemm(bufs *Workspace, transA, transB bool, m, n, k int, alpha float32, a [
 	if m == 0 || n == 0 {
 		return
 	}
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(row)
-		} else if beta != 1 {
-			for j := range row {
-				row[j] *= beta
-			}
-		}
-	}
+	scaleC(c, m, n, ldc, beta)
 	if alpha == 0 || k == 0 {
 		return
 	}
@@ -178,6 +169,19 @@ func gemmBlock(pa, pb, a []float32, transA bool, lda int, c []float32, ldc int, 
 					cr[j] += tb[i*nr+j]
 				}
 			}
+		}
+	}
+}
+
+// scaleC sets the m×n matrix C to beta·C, and to 0 when beta is 0 (so NaNs
+// in C do not propagate).
+func scaleC(c []float32, m, n, ldc int, beta float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			Scale(beta, row)
 		}
 	}
 }

@@ -77,14 +77,7 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pac
 	if m < 0 || ldc < n || !fits(c, m, n, ldc) || !fitsOp(a, transA, m, k, lda) {
 		panic(badLength)
 	}
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
-			clear(row)
-		} else if beta != 1 {
-			Scale(beta, row)
-		}
-	}
+	scaleC(c, m, n, ldc, beta)
 	if m == 0 || alpha == 0 {
 		return
 	}

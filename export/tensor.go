@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -107,7 +108,7 @@ func (t *Tensor) Validate() error {
 				return fmt.Errorf("%w: tensor %q: int8 scale[%d] = %v", ErrInvalid, t.Name, i, s)
 			}
 		}
-		if q := t.Data; containsByte(q, 0x80) {
+		if bytes.IndexByte(t.Data, 0x80) >= 0 {
 			return fmt.Errorf("%w: tensor %q: int8 value -128 (range is -127..127)", ErrInvalid, t.Name)
 		}
 	case F32:
@@ -134,15 +135,6 @@ func (t *Tensor) Validate() error {
 		}
 	}
 	return nil
-}
-
-func containsByte(b []byte, c byte) bool {
-	for _, x := range b {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }
 
 // NewI32 returns an i32 tensor holding a copy of v.
