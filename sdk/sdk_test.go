@@ -170,3 +170,44 @@ func TestOpenErrors(t *testing.T) {
 	_, err = d.NewStream(992441234, ais.Opt[int]{}) // an AtoN, not a ship
 	require.ErrorIs(t, err, ErrNoVoyage)
 }
+
+// TestStreamWindowSlides runs a model whose window holds 6 cells, so the
+// stream must slide (re-evaluating the kept cells) and still match the
+// batch predictor, which keeps the last 6 cells.
+func TestStreamWindowSlides(t *testing.T) {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	b.Config["max_len"] = int64(6)
+	data, err := export.Marshal(b)
+	require.NoError(t, err)
+	m, err := OpenBytes(data)
+	require.NoError(t, err)
+	d, err := m.Destinations(NewConfig().WithTopK(3))
+	require.NoError(t, err)
+	ctx := context.Background()
+	compared := 0
+	for _, tr := range simTracks(t, 11, 6, 8) {
+		want, err := d.Predict(ctx, tr)
+		if err != nil || want.Cells < 6 {
+			continue
+		}
+		s, err := d.NewStream(tr.MMSI, tr.ShipType)
+		require.NoError(t, err)
+		var got *Prediction
+		for _, p := range tr.Points {
+			pos := ais.Position{MMSI: tr.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon, SOG: p.SOG, COG: p.COG,
+				Heading: p.Heading, ROT: p.ROT, NavStatus: p.NavStatus}
+			pos.Static.ShipType, pos.Static.Draught, pos.Static.ETATime = tr.ShipType, p.Draught, p.ETA
+			got, err = s.Push(ctx, &pos)
+		}
+		require.NoError(t, err)
+		require.Equal(t, 6, got.Cells)
+		for i := range want.Top {
+			require.Equal(t, want.Top[i].Locode, got.Top[i].Locode)
+			require.InDelta(t, want.Top[i].Prob, got.Top[i].Prob, 1e-4)
+		}
+		require.InDelta(t, want.ETAHours, got.ETAHours, 1e-3)
+		compared++
+	}
+	require.Greater(t, compared, 1)
+}

@@ -38,9 +38,11 @@ type Stream struct {
 	started   bool
 	prev      *trajectory.Point  // last point of the previous cell (feature context)
 	open      []trajectory.Point // points of the open (newest) cell
+	openFeats [][trajectory.NumFeatures]float32
 	openCell  trajectory.Cell
 	committed []models.Cell
-	scratch   []trajectory.Point
+	sel       []int     // reused: the open cell's selected points
+	x         []float32 // reused: the open cell's scaled features
 }
 
 // NewStream starts predicting for a vessel. shipType is its AIS ship and
@@ -132,11 +134,13 @@ func (s *Stream) visit() bool {
 
 func (s *Stream) resetVoyage(from int, depart time.Time) {
 	s.from, s.depart, s.started = from, depart, false
-	s.prev, s.open, s.committed = nil, s.open[:0], s.committed[:0]
+	s.prev, s.open, s.openFeats, s.committed = nil, s.open[:0], s.openFeats[:0], s.committed[:0]
 }
 
 // feed adds a voyage point: it opens a new cell when the point leaves the
-// open one (committing it), and re-evaluates the open cell.
+// open one (committing it), and re-evaluates the open cell. Each point's
+// features are computed once, on arrival, with the voyage's previous point
+// as context.
 func (s *Stream) feed(p trajectory.Point) error {
 	g := s.d.nested.Grid
 	cell := g.Cell(p.Lat, p.Lon)
@@ -146,49 +150,44 @@ func (s *Stream) feed(p trajectory.Point) error {
 			s.depart = p.Time
 		}
 		s.open, s.openCell = append(s.open[:0], p), cell
+		s.openFeats = append(s.openFeats[:0], trajectory.PointFeatures(nil, &p, g))
 		return s.rebuild()
 	}
+	prev := s.open[len(s.open)-1]
+	f := trajectory.PointFeatures(&prev, &p, g)
 	if cell != s.openCell {
-		c, err := s.openInput()
-		if err != nil {
+		if err := s.commit(s.openInput()); err != nil {
 			return err
 		}
-		if err := s.commit(c); err != nil {
-			return err
-		}
-		last := s.open[len(s.open)-1]
-		s.prev = &last
-		s.open, s.openCell = append(s.open[:0], p), cell
-	} else {
-		s.open = append(s.open, p)
+		s.prev = &prev
+		s.open, s.openFeats, s.openCell = s.open[:0], s.openFeats[:0], cell
 	}
-	c, err := s.openInput()
-	if err != nil {
-		return err
-	}
+	s.open = append(s.open, p)
+	s.openFeats = append(s.openFeats, f)
+	c := s.openInput()
 	return s.s.Update(&c, false)
 }
 
-// openInput builds the open cell's model input as BuildNested would in
-// the whole voyage: its points' features use the previous point as context.
-func (s *Stream) openInput() (models.Cell, error) {
-	pts := s.scratch[:0]
-	if s.prev != nil {
-		pts = append(pts, *s.prev)
+// openInput builds the open cell's model input as BuildNested would in the
+// whole voyage (even sampling, hours at the last selected point). Its X is
+// the stream's buffer, valid until the next call.
+func (s *Stream) openInput() models.Cell {
+	s.sel = s.d.nested.Select(s.sel[:0], len(s.open), 0, 0)
+	x := s.x[:0]
+	for _, k := range s.sel {
+		x = append(x, s.openFeats[k][:]...)
 	}
-	pts = append(pts, s.open...)
-	s.scratch = pts
-	n, err := trajectory.BuildNested(pts, s.depart, s.d.nested, 0)
-	if err != nil {
-		return models.Cell{}, err
-	}
-	c := n.Cells[len(n.Cells)-1]
-	return s.d.cell(&c), nil
+	s.x = x
+	s.d.m.Scale(x)
+	lat, lon := s.d.nested.Grid.Centre(s.openCell)
+	last := s.open[s.sel[len(s.sel)-1]].Time
+	return models.Cell{Lon: float32(lon), Lat: float32(lat), Hours: float32(max(0, last.Sub(s.depart).Hours())), X: x}
 }
 
 // commit appends a closed cell to the history, sliding the window (a
 // rebuild of the kept cells) when it is full.
 func (s *Stream) commit(c models.Cell) error {
+	c.X = append([]float32(nil), c.X...) // openInput's buffer is reused
 	s.committed = append(s.committed, c)
 	if len(s.committed) >= s.d.m.MaxLen {
 		s.committed = append(s.committed[:0], s.committed[len(s.committed)-(s.d.m.MaxLen-1):]...)
@@ -211,10 +210,7 @@ func (s *Stream) rebuild() error {
 	if len(s.open) == 0 {
 		return nil
 	}
-	c, err := s.openInput()
-	if err != nil {
-		return err
-	}
+	c := s.openInput()
 	return s.s.Update(&c, false)
 }
 

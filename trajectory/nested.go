@@ -85,47 +85,46 @@ func (n *Nested) Tail(max int) []NestedCell {
 	return n.Cells[len(n.Cells)-max:]
 }
 
-// pointFeatures computes the raw features of every point, applying the
-// missing-value rules of FeatureNames.
-func pointFeatures(pts []Point, g Grid, dst [][NumFeatures]float32) {
+// PointFeatures returns the raw features of p, applying the missing-value
+// rules of FeatureNames with prev, the voyage's previous point (nil for its
+// first), as context.
+func PointFeatures(prev, p *Point, g Grid) [NumFeatures]float32 {
+	var f [NumFeatures]float32
 	res := g.Resolution()
-	for i := range pts {
-		p := &pts[i]
-		f := &dst[i]
-		if p.ETA.Valid {
-			f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
-		}
-		clat, clon := g.Centre(g.Cell(p.Lat, p.Lon))
-		dlon := math.Mod(p.Lon-clon+540, 360) - 180 // wrap across the antimeridian
-		f[1] = float32(clamp(dlon/res, -0.5, 0.5))
-		f[2] = float32(clamp((p.Lat-clat)/res, -0.5, 0.5))
-		f[3] = float32(clamp(speedAt(pts, i), 0, 50))
-		if p.ROT.Valid {
-			f[4] = float32(clamp(p.ROT.V, -720, 720))
-		}
-		var cog float64
-		switch {
-		case p.COG.Valid:
-			cog = p.COG.V
-		case i > 0 && Distance(pts[i-1].Lat, pts[i-1].Lon, p.Lat, p.Lon) > 10:
-			cog = Bearing(pts[i-1].Lat, pts[i-1].Lon, p.Lat, p.Lon)
-		case p.Heading.Valid:
-			cog = float64(p.Heading.V)
-		}
-		f[5] = float32(math.Mod(cog, 360))
-		if p.Heading.Valid {
-			f[6] = float32(p.Heading.V % 360)
-		} else {
-			f[6] = f[5]
-		}
-		if p.Draught.Valid {
-			f[7] = float32(p.Draught.V)
-		}
-		f[8] = 15
-		if p.NavStatus.Valid {
-			f[8] = float32(p.NavStatus.V)
-		}
+	if p.ETA.Valid {
+		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
 	}
+	clat, clon := g.Centre(g.Cell(p.Lat, p.Lon))
+	dlon := math.Mod(p.Lon-clon+540, 360) - 180 // wrap across the antimeridian
+	f[1] = float32(clamp(dlon/res, -0.5, 0.5))
+	f[2] = float32(clamp((p.Lat-clat)/res, -0.5, 0.5))
+	f[3] = float32(clamp(Speed(prev, p), 0, 50))
+	if p.ROT.Valid {
+		f[4] = float32(clamp(p.ROT.V, -720, 720))
+	}
+	var cog float64
+	switch {
+	case p.COG.Valid:
+		cog = p.COG.V
+	case prev != nil && Distance(prev.Lat, prev.Lon, p.Lat, p.Lon) > 10:
+		cog = Bearing(prev.Lat, prev.Lon, p.Lat, p.Lon)
+	case p.Heading.Valid:
+		cog = float64(p.Heading.V)
+	}
+	f[5] = float32(math.Mod(cog, 360))
+	if p.Heading.Valid {
+		f[6] = float32(p.Heading.V % 360)
+	} else {
+		f[6] = f[5]
+	}
+	if p.Draught.Valid {
+		f[7] = float32(p.Draught.V)
+	}
+	f[8] = 15
+	if p.NavStatus.Valid {
+		f[8] = float32(p.NavStatus.V)
+	}
+	return f
 }
 
 func clamp(x, lo, hi float64) float64 { return math.Min(hi, math.Max(lo, x)) }
@@ -143,7 +142,13 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 		return out, nil
 	}
 	feats := make([][NumFeatures]float32, len(pts))
-	pointFeatures(pts, cfg.Grid, feats)
+	for i := range pts {
+		var prev *Point
+		if i > 0 {
+			prev = &pts[i-1]
+		}
+		feats[i] = PointFeatures(prev, &pts[i], cfg.Grid)
+	}
 	sel := make([]int, 0, cfg.SubLen)
 	for i, ci := 0, 0; i < len(pts); ci++ {
 		cell := cfg.Grid.Cell(pts[i].Lat, pts[i].Lon)
@@ -151,7 +156,7 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 		for j < len(pts) && cfg.Grid.Cell(pts[j].Lat, pts[j].Lon) == cell {
 			j++
 		}
-		sel = selectPoints(sel[:0], j-i, cfg, key, uint64(ci))
+		sel = cfg.Select(sel[:0], j-i, key, uint64(ci))
 		nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
 		nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
 		for k, s := range sel {
@@ -166,9 +171,9 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 	return out, nil
 }
 
-// selectPoints appends the indices (in [0, n), increasing) of the points
-// a cell keeps.
-func selectPoints(dst []int, n int, cfg NestedConfig, key, cell uint64) []int {
+// Select appends the indices (in [0, n), increasing) of the points a cell
+// of n points keeps, by cfg.Sampling; key and cell key Random sampling.
+func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
 	s := cfg.SubLen
 	if n <= s {
 		for i := 0; i < n; i++ {

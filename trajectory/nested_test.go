@@ -81,18 +81,18 @@ func sign(v float32) float32 {
 
 func TestSelectPoints(t *testing.T) {
 	cfg := NestedConfig{SubLen: 5}
-	require.Equal(t, []int{0, 1, 2}, selectPoints(nil, 3, cfg, 0, 0))
-	require.Equal(t, []int{0, 2, 5, 7, 9}, selectPoints(nil, 10, cfg, 0, 0)) // round(j·9/4): 0, 2.25, 4.5, 6.75, 9
+	require.Equal(t, []int{0, 1, 2}, cfg.Select(nil, 3, 0, 0))
+	require.Equal(t, []int{0, 2, 5, 7, 9}, cfg.Select(nil, 10, 0, 0)) // round(j·9/4): 0, 2.25, 4.5, 6.75, 9
 	cfg.Sampling = Random
 	cfg.Seed = 7
-	a := selectPoints(nil, 50, cfg, 3, 4)
+	a := cfg.Select(nil, 50, 3, 4)
 	require.Len(t, a, 5)
 	require.Equal(t, 0, a[0])
 	for i := 1; i < len(a); i++ {
 		require.Greater(t, a[i], a[i-1])
 	}
-	require.Equal(t, a, selectPoints(nil, 50, cfg, 3, 4), "seeded: same key, same points")
-	require.NotEqual(t, a, selectPoints(nil, 50, cfg, 3, 5), "another cell draws other points")
+	require.Equal(t, a, cfg.Select(nil, 50, 3, 4), "seeded: same key, same points")
+	require.NotEqual(t, a, cfg.Select(nil, 50, 3, 5), "another cell draws other points")
 }
 
 func TestScaler(t *testing.T) {
