@@ -66,3 +66,28 @@ func configInts(c export.Config, dst map[string]*int) error {
 	}
 	return nil
 }
+
+// rnnLayer is one layer of a PyTorch GRU or LSTM: input and hidden weights
+// ([gates·H, in] and [gates·H, H]) and biases.
+type rnnLayer struct {
+	in                 int
+	wih, whh, bih, bhh []float32
+}
+
+// rnn reads the layers of the PyTorch recurrent module named prefix ("gru",
+// "lstm") with gates gate blocks per layer: layer 0 takes in features,
+// the others the hidden size.
+func (w *weights) rnn(prefix string, gates, layers, in, hidden int) []rnnLayer {
+	out := make([]rnnLayer, layers)
+	for l := range out {
+		if l > 0 {
+			in = hidden
+		}
+		out[l] = rnnLayer{in: in,
+			wih: w.get(fmt.Sprintf("%s.weight_ih_l%d", prefix, l), gates*hidden, in),
+			whh: w.get(fmt.Sprintf("%s.weight_hh_l%d", prefix, l), gates*hidden, hidden),
+			bih: w.get(fmt.Sprintf("%s.bias_ih_l%d", prefix, l), gates*hidden),
+			bhh: w.get(fmt.Sprintf("%s.bias_hh_l%d", prefix, l), gates*hidden)}
+	}
+	return out
+}

@@ -25,14 +25,9 @@ type TD struct {
 	Preprocessing               export.Preprocessing
 
 	rate               []float32
-	lstm               []lstmLayer
+	lstm               []rnnLayer
 	fcW, fcB           []float32
 	muW, muB, lvW, lvB []float32
-}
-
-type lstmLayer struct {
-	in                 int
-	wih, whh, bih, bhh []float32
 }
 
 // NewTD builds a temporal-dropout regressor from a bundle of kind "td".
@@ -91,17 +86,7 @@ func NewTD(b *export.Bundle) (*TD, error) {
 	default:
 		return nil, fmt.Errorf("%w: temporal dropout kind %q", ErrKind, m.Kind)
 	}
-	for l := 0; l < m.Layers; l++ {
-		in := m.D
-		if l > 0 {
-			in = H
-		}
-		m.lstm = append(m.lstm, lstmLayer{in: in,
-			wih: w.get(fmt.Sprintf("lstm.weight_ih_l%d", l), 4*H, in),
-			whh: w.get(fmt.Sprintf("lstm.weight_hh_l%d", l), 4*H, H),
-			bih: w.get(fmt.Sprintf("lstm.bias_ih_l%d", l), 4*H),
-			bhh: w.get(fmt.Sprintf("lstm.bias_hh_l%d", l), 4*H)})
-	}
+	m.lstm = w.rnn("lstm", 4, m.Layers, m.D, H)
 	m.fcW, m.fcB = w.get("fc.weight", m.Dense, H), w.get("fc.bias", m.Dense)
 	m.muW, m.muB = w.get("mu.weight", 1, m.Dense), w.get("mu.bias", 1)
 	m.lvW, m.lvB = w.get("logvar.weight", 1, m.Dense), w.get("logvar.bias", 1)

@@ -20,16 +20,11 @@ type WAY struct {
 	wSpace             []float32
 	divSpace, divTime  []float64
 	ship, port         []float32
-	gru                []gruLayer
+	gru                []rnnLayer
 	blk                []wayBlock
 	destW, destB       []float32
 	etaW, etaB         []float32
 	hdk, reduce, chans int
-}
-
-type gruLayer struct {
-	in                 int
-	wih, whh, bih, bhh []float32
 }
 
 type wayBlock struct {
@@ -81,17 +76,7 @@ func NewWAY(b *export.Bundle) (*WAY, error) {
 	m.wSpace = w.get("st.w_space", 1, 1, d)
 	m.ship = w.get("ship.weight", m.NShip, d)
 	m.port = w.get("port.weight", m.NPorts, d)
-	for l := 0; l < m.GRULayers; l++ {
-		in := m.NFeatures
-		if l > 0 {
-			in = d
-		}
-		m.gru = append(m.gru, gruLayer{in: in,
-			wih: w.get(fmt.Sprintf("gru.weight_ih_l%d", l), 3*d, in),
-			whh: w.get(fmt.Sprintf("gru.weight_hh_l%d", l), 3*d, d),
-			bih: w.get(fmt.Sprintf("gru.bias_ih_l%d", l), 3*d),
-			bhh: w.get(fmt.Sprintf("gru.bias_hh_l%d", l), 3*d)})
-	}
+	m.gru = w.rnn("gru", 3, m.GRULayers, m.NFeatures, d)
 	c, r := m.chans, m.reduce
 	for i := 0; i < m.Blocks; i++ {
 		p := fmt.Sprintf("blocks.%d.", i)
