@@ -22,16 +22,3 @@ func ForceGeneric() func() {
 	level = 0
 	return func() { level = prev }
 }
-
-// use switches to the named implementation; it returns a restore function
-// and whether the implementation exists on this CPU.
-func use(name string) (func(), bool) {
-	for i, n := range levels {
-		if n == name {
-			prev := level
-			level = i
-			return func() { level = prev }, true
-		}
-	}
-	return func() {}, false
-}

@@ -266,3 +266,16 @@ func randVecR(r *rand.Rand, n int) []float32 {
 	}
 	return v
 }
+
+// use switches to the named implementation; it returns a restore function
+// and whether the implementation exists on this CPU.
+func use(name string) (func(), bool) {
+	for i, n := range levels {
+		if n == name {
+			prev := level
+			level = i
+			return func() { level = prev }, true
+		}
+	}
+	return func() {}, false
+}
