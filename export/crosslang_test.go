@@ -50,6 +50,9 @@ func crossBundle(t *testing.T, dt DType) *Bundle {
 			Grid:      &Grid{System: "georef", ResolutionDeg: 0.5},
 			ShipTypes: []string{"unknown", "cargo"},
 			Ports:     []Port{{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.14}},
+			PortAreas: []PortArea{{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.14, RadiusM: 10000},
+				{Name: "Anchorage B", Lat: 51.99, Lon: 3.5, RadiusM: 3000}},
+			Visit: &VisitRules{MaxSpeedKnots: 1.5, MinDwellS: 1800},
 		},
 		Tensors: []Tensor{
 			NewF32("w", []int{5, 7}, crossValues(35)),
