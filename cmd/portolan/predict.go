@@ -26,6 +26,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	aisFile := fs.String("ais", "", "AIS input: NMEA, MarineCadastre or DMA CSV, - for stdin")
 	top := fs.Int("top", 5, "destinations to list per vessel")
 	format := fs.String("format", "table", "table, jsonl or geojson (latest positions with their predictions)")
+	portsFile := fs.String("ports", "", "port catalogue to find port visits with (World Port Index CSV, GeoJSON points or builtin); default: the port areas the model carries")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -40,7 +41,15 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.Destinations(sdk.NewConfig().WithTopK(*top))
+	cfg := sdk.NewConfig().WithTopK(*top)
+	if *portsFile != "" {
+		ports, err := loadPorts(*portsFile)
+		if err != nil {
+			return fmt.Errorf("--ports: %w", err)
+		}
+		cfg = cfg.WithPorts(ports)
+	}
+	d, err := m.Destinations(cfg)
 	if err != nil {
 		return err
 	}

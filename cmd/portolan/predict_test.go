@@ -50,6 +50,14 @@ func TestPredict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n, len(fc.Features))
 
+	// --ports overrides the model's port areas
+	code, out, errOut = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--ports", "builtin")
+	require.Equal(t, 0, code, errOut)
+	require.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 9)
+	code, _, errOut = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--ports", "nowhere.geojson")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--ports")
+
 	code, _, errOut = portolan("predict", "--model", tdDemo, "--ais", sampleNMEA)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "no destination head")

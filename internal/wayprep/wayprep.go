@@ -32,6 +32,11 @@ type Config struct {
 	MinPoints int
 	// ShardSize is the most voyages per shard file. Default 5000.
 	ShardSize int
+	// VisitedAreasOnly keeps in the shards' port areas only the catalogue
+	// ports where a visit was found (a smaller bundle); by default every
+	// catalogue port is kept, so prediction cuts voyages exactly as
+	// preparation did.
+	VisitedAreasOnly bool
 }
 
 // DefaultConfig returns the defaults: WAY's nested-sequence settings,
@@ -58,6 +63,7 @@ type Sample struct {
 type Dataset struct {
 	Config  Config
 	Ports   []trajectory.Port // vocabulary; index 0 is "unknown"
+	Areas   []trajectory.Port // the catalogue visits were found with (see Config.VisitedAreasOnly)
 	Samples []Sample
 	Scaler  trajectory.Scaler
 	Clean   trajectory.CleanStats
@@ -88,9 +94,15 @@ func Prepare(tracks []*trajectory.Track, ports *trajectory.Ports, cfg Config) (*
 	}
 	var voyages []pending
 	used := map[int]bool{}
+	visited := map[int]bool{}
 	for _, t := range tracks {
-		vs, st := trajectory.VoyagesOf(t, ports, cfg.Clean, cfg.Visit)
+		c, st := trajectory.Clean(t, cfg.Clean)
 		d.Clean.Add(st)
+		visits := trajectory.Visits(c, ports, cfg.Visit)
+		for _, v := range visits {
+			visited[v.Port] = true
+		}
+		vs := trajectory.Voyages(c, visits)
 		split := SplitOf(cfg.Seed, t.MMSI, cfg.TrainFrac, cfg.ValFrac)
 		for _, v := range vs {
 			switch {
@@ -109,6 +121,11 @@ func Prepare(tracks []*trajectory.Track, ports *trajectory.Ports, cfg Config) (*
 				used[v.From] = true
 			}
 			voyages = append(voyages, pending{split, v})
+		}
+	}
+	for i, p := range ports.All() {
+		if !cfg.VisitedAreasOnly || visited[i] {
+			d.Areas = append(d.Areas, p)
 		}
 	}
 	// vocabulary
@@ -164,6 +181,11 @@ func (d *Dataset) Preprocessing() export.Preprocessing {
 	for _, port := range d.Ports {
 		p.Ports = append(p.Ports, export.Port{Locode: port.Locode, Name: port.Name, Lat: port.Lat, Lon: port.Lon})
 	}
+	for _, a := range d.Areas {
+		p.PortAreas = append(p.PortAreas, export.PortArea{Locode: a.Locode, Name: a.Name, Lat: a.Lat, Lon: a.Lon, RadiusM: a.Radius})
+	}
+	v := d.Config.Visit.Defaults()
+	p.Visit = &export.VisitRules{MaxSpeedKnots: v.MaxSpeedKnots, MinDwellS: v.MinDwell.Seconds()}
 	return p
 }
 
@@ -241,6 +263,7 @@ type Manifest struct {
 	GridDeg  float64                `json:"grid_resolution_deg"`
 	Features []string               `json:"features"`
 	Ports    int                    `json:"port_vocabulary"`
+	Areas    int                    `json:"port_areas"`
 	Voyages  map[string]int         `json:"voyages"`
 	Cleaning trajectory.CleanStats  `json:"cleaning"`
 	Splits   map[string]*SplitStats `json:"splits"`
@@ -266,7 +289,7 @@ func (d *Dataset) Write(dir string) (*Manifest, error) {
 	m := &Manifest{
 		Format: "portolan-way-shards/1", Seed: d.Config.Seed, MaxLen: d.Config.Nested.MaxLen, SubLen: d.Config.Nested.SubLen,
 		Sampling: []string{"even", "random"}[d.Config.Nested.Sampling], GridDeg: d.Config.Nested.Grid.Resolution(),
-		Features: trajectory.FeatureNames, Ports: len(d.Ports), Voyages: d.Counts, Cleaning: d.Clean,
+		Features: trajectory.FeatureNames, Ports: len(d.Ports), Areas: len(d.Areas), Voyages: d.Counts, Cleaning: d.Clean,
 		Splits: map[string]*SplitStats{},
 	}
 	size := d.Config.ShardSize

@@ -27,6 +27,11 @@ func TestPrepareAndWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, d.Counts["complete"], 20)
 	require.Equal(t, "unknown", d.Ports[0].Name)
+	require.Equal(t, sim.BuiltinPorts, d.Areas, "the whole catalogue, radii included")
+	pre := d.Preprocessing()
+	require.Len(t, pre.PortAreas, len(sim.BuiltinPorts))
+	require.Equal(t, export.PortArea{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.05, RadiusM: 8000}, pre.PortAreas[0])
+	require.Equal(t, &export.VisitRules{MaxSpeedKnots: 1, MinDwellS: 1800}, pre.Visit)
 
 	dir := t.TempDir()
 	m, err := d.Write(dir)
