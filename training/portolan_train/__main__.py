@@ -25,7 +25,8 @@ def _td_data(spec):
         X, y = data.load_npy(xp, yp)
         return X, y, None
     if kind == "csv":
-        return data.load_csv(arg)
+        X, y, names, _ = data.load_csv(arg)
+        return data.impute(X), y, names
     raise SystemExit("--data %r: want synthetic, lfmc:DIR, npy:X.npy,Y.npy or csv:FILE" % spec)
 
 
