@@ -30,6 +30,8 @@ var (
 	// ErrBundle is returned when a bundle's preprocessing does not fit
 	// this runtime (unknown features, no vocabulary, bad port areas).
 	ErrBundle = errors.New("sdk: bundle does not fit this runtime")
+	// ErrShape is returned for inputs whose shape is not the model's.
+	ErrShape = errors.New("sdk: input shape does not fit the model")
 )
 
 // Config holds prediction options. It is immutable: With* methods return

@@ -150,17 +150,9 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if set.T != f.Steps() || set.D != f.Features() {
-		return fmt.Errorf("%s: series are %d steps × %d features, the model takes %d × %d", *series, set.T, set.D, f.Steps(), f.Features())
-	}
-	set.Fill(m.Bundle.Preprocessing.Mean) // gaps read as 0 after scaling
-	in := make([][]float32, len(set.IDs))
-	for i := range in {
-		in[i] = set.Series(i)
-	}
-	out, err := f.Forecast(context.Background(), in)
+	out, err := f.ForecastSet(context.Background(), set)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", *series, err)
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
