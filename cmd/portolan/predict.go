@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/portolan-sdk/portolan/sdk"
-	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 )
 
@@ -127,7 +125,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 func runForecast(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("forecast", "--model M.portolan --series FILE [--samples 20] [--seed 1] [--format table|jsonl]", stderr)
 	model := fs.String("model", "", "a temporal-dropout (td) bundle")
-	series := fs.String("series", "", "series: long-format CSV (id, step, features…, [target]) or a float32 .npy of shape (N, T, D)")
+	series := fs.String("series", "", "series: long-format CSV (id, step, features…, [target]), a float32/float64 .npy of shape (N, T, D), or a td shard (portolan prepare td)")
 	samples := fs.Int("samples", 20, "Monte Carlo samples")
 	seed := fs.Uint64("seed", 1, "seed of the shared generator (same seed, same samples as the PyTorch reference)")
 	format := fs.String("format", "table", "table or jsonl (jsonl includes the raw samples)")
@@ -146,7 +144,7 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := readSeries(*series)
+	set, err := loadSeries(*series, "", "")
 	if err != nil {
 		return err
 	}
@@ -179,18 +177,6 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 			math.Sqrt(fc.Epistemic), math.Sqrt(fc.Aleatoric), tgt)
 	}
 	return tw.Flush()
-}
-
-func readSeries(path string) (*timeseries.Set, error) {
-	in, closeIn, err := openInput(path)
-	if err != nil {
-		return nil, err
-	}
-	defer closeIn()
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		return timeseries.ReadNPY(in)
-	}
-	return timeseries.ReadCSV(in)
 }
 
 // progress draws a progress bar on stderr when it is a terminal.

@@ -228,8 +228,12 @@ func voyageProps(v *trajectory.Voyage, ports *trajectory.Ports) map[string]any {
 }
 
 func runPrepare(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "td" {
+		return runPrepareTD(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "way" {
 		fmt.Fprintln(stderr, "usage: portolan prepare way --ais FILES --ports PORTS --out DIR [flags]")
+		fmt.Fprintln(stderr, "       portolan prepare td --series FILE --out FILE.portolan [flags]")
 		return errUsage
 	}
 	fs := newFlags("prepare way", "--ais FILES --ports PORTS --out DIR [flags]", stderr)
