@@ -174,22 +174,45 @@ func (d *Destinations) predictVoyage(v *trajectory.Voyage) (*Prediction, error) 
 	if err != nil {
 		return nil, err
 	}
+	n.ShipType, n.Departure = v.ShipType, d.classOf(v.From)
+	st, err := d.PredictNested(context.Background(), &n)
+	if err != nil {
+		return nil, err
+	}
+	last := len(st.ETAHours) - 1
+	p := d.prediction(st.Logits[last*st.Classes:(last+1)*st.Classes], st.ETAHours[last], v.Points[len(v.Points)-1])
+	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(st.ETAHours)
+	if v.From >= 0 {
+		p.Departure = portName(d.ports.At(v.From))
+	}
+	return p, nil
+}
+
+// Steps are the model's outputs after each cell of a voyage's input.
+type Steps struct {
+	Classes  int       // destination classes: the vocabulary, class 0 "unknown"
+	Logits   []float32 // cells × Classes
+	ETAHours []float32 // per cell, hours to arrival
+}
+
+// PredictNested runs the model over a prepared voyage: the last MaxLen
+// cells of n (raw features, as trajectory.BuildNested and the training
+// shards hold them), its ship type and its departure's vocabulary id. It
+// returns the outputs at every step, for scoring whole voyages.
+func (d *Destinations) PredictNested(ctx context.Context, n *trajectory.Nested) (*Steps, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cells := n.Tail(d.m.MaxLen)
 	in := make([]models.Cell, len(cells))
 	for i, c := range cells {
 		in[i] = d.cell(&c)
 	}
-	out, err := d.m.Forward(in, v.ShipType, d.classOf(v.From))
+	out, err := d.m.Forward(in, n.ShipType, n.Departure)
 	if err != nil {
 		return nil, err
 	}
-	last := len(in) - 1
-	p := d.prediction(out.Logits[last*d.m.NPorts:(last+1)*d.m.NPorts], out.ETA[last], v.Points[len(v.Points)-1])
-	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(in)
-	if v.From >= 0 {
-		p.Departure = portName(d.ports.At(v.From))
-	}
-	return p, nil
+	return &Steps{Classes: d.m.NPorts, Logits: out.Logits, ETAHours: out.ETA}, nil
 }
 
 // cell converts a nested cell into the model's input, scaling its features.

@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"prepare":  {"write training shards: WAY from AIS files, td from series files", runPrepare},
 	"predict":  {"predict vessel destinations and ETAs from AIS with a WAY model", runPredict},
 	"forecast": {"forecast time series with Monte Carlo temporal-dropout uncertainty", runForecast},
+	"evaluate": {"score a model on labelled data (td: accuracy and calibration; way: accuracy by progress, ETA, baselines)", runEvaluate},
 }
 
 func main() {

@@ -67,6 +67,32 @@ func TestPrepareAndWrite(t *testing.T) {
 	}
 	require.Len(t, b.Preprocessing.Mean, trajectory.NumFeatures)
 
+	// ReadSplit gives back the samples as they were built
+	sp, err := ReadSplit(dir, "train")
+	require.NoError(t, err)
+	require.Equal(t, m.Splits["train"].Voyages, sp.Voyages())
+	require.Equal(t, m.Splits["train"].Files, sp.Files)
+	k := 0
+	for _, s := range d.Samples {
+		if s.Split != "train" {
+			continue
+		}
+		n := sp.Nested(k)
+		require.Equal(t, s.Destination, int(sp.Dest[k]))
+		require.Equal(t, s.Nested.ShipType, n.ShipType)
+		require.Equal(t, s.Departure, n.Departure)
+		require.Len(t, n.Cells, len(s.Nested.Cells))
+		for i, c := range s.Nested.Cells {
+			require.Equal(t, c.Features, n.Cells[i].Features)
+			require.Equal(t, c.Hours, n.Cells[i].Hours)
+			require.InDelta(t, c.Lat, n.Cells[i].Lat, 1e-5)
+		}
+		k++
+	}
+	empty, err := ReadSplit(t.TempDir(), "test")
+	require.NoError(t, err)
+	require.Equal(t, 0, empty.Voyages())
+
 	// determinism: the same input gives byte-identical shards
 	d2, err := Prepare(simTracks(t, 20, 12), ports, DefaultConfig())
 	require.NoError(t, err)
