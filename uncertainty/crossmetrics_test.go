@@ -35,7 +35,7 @@ func TestMetricsMatchTrainer(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	var got struct {
 		R2, RMSE, MAE, NLL, CRPS, MACE, PICP90, ENCE, Sharpness float64
-		Calibration                                            [][2]float64
+		Calibration                                             [][2]float64
 	}
 	require.NoError(t, json.Unmarshal(out, &got))
 	for _, c := range []struct {
