@@ -70,6 +70,10 @@ func TestSimulatePrepareVoyages(t *testing.T) {
 	require.NoError(t, err)
 	require.LessOrEqual(t, len(sh2.Preprocessing.PortAreas), len(sim.BuiltinPorts))
 	require.GreaterOrEqual(t, len(sh2.Preprocessing.PortAreas), len(sh2.Preprocessing.Ports)-1, "every vocabulary port was visited")
+	code, out, errOut = portolan("inspect", filepath.Join(shards, "way-train-000.portolan"))
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "port areas  18, radius 5–8 km")
+	require.Contains(t, out, "visits      at most 1 knots for at least 30m0s")
 	code, _, _ = portolan("prepare", "way", "--ais", nmea, "--out", visited, "--port-areas", "some")
 	require.Equal(t, 1, code)
 
