@@ -63,6 +63,8 @@ def _score(m, sc, d, a):
 
 def cmd_td(a):
     from . import data, device, td
+    if not 0 < a.val_frac < 1:
+        raise SystemExit("td: --val-frac %g: want a share between 0 and 1" % a.val_frac)
     dev = device.pick(a.device)
     try:
         d = data.load(a.data, a.groups, _log)

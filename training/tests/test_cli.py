@@ -129,6 +129,7 @@ def test_npy_float64_converted_and_mismatch_explained(tmp_path, capsys):
 
 def test_cv_refuses_val_and_way_refuses_td_splits():
     assert "drop --val and --test" in fail("--data", "synthetic:20", "--cv", "2", "--val", "synthetic:10")
+    assert "--val-frac 1.5" in fail("--data", "synthetic:20", "--val-frac", "1.5")
     with pytest.raises(SystemExit) as e:
         cli.main(["way", "--shards", "x", "--cv", "3"])
     assert "are for td" in str(e.value)
