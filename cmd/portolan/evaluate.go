@@ -389,6 +389,9 @@ func evaluateWAY(m *sdk.Model, cfg sdk.Config, dir, split, trainSplit string, th
 		a, b := int(test.VoyageCells[v]), int(test.VoyageCells[v+1])
 		a = b - len(st.ETAHours) // the window the model saw
 		dest, dep := int(test.Dest[v]), int(test.Dep[v])
+		if dest < 1 || dest >= len(vocab) {
+			return nil, fmt.Errorf("%s: voyage %d has destination class %d (vocabulary 1..%d)", dir, v, dest, len(vocab)-1)
+		}
 		rank := freq.ranking(dep)
 		for i, c := 0, a; c < b; i, c = i+1, c+1 {
 			prog, eta := test.Progress[c], float64(test.ETA[c])

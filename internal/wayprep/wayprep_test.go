@@ -134,3 +134,41 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
 }
+
+func TestReadSplitRefusesBadShards(t *testing.T) {
+	dir := t.TempDir()
+	good := func() *export.Bundle {
+		return &export.Bundle{Kind: "way-shard", Tensors: []export.Tensor{
+			export.NewI32("voyage_cells", []int{2}, []int32{0, 1}),
+			export.NewI32("cell_points", []int{2}, []int32{0, 1}),
+			export.NewF32("points", []int{1, 9}, make([]float32, 9)),
+			export.NewF32("cell_centre", []int{1, 2}, []float32{50, 1}),
+			export.NewF32("cell_hours", []int{1}, []float32{1}),
+			export.NewF32("cell_eta_hours", []int{1}, []float32{2}),
+			export.NewF32("cell_progress", []int{1}, []float32{0.5}),
+			export.NewI32("ship_type", []int{1}, []int32{1}),
+			export.NewI32("departure", []int{1}, []int32{0}),
+			export.NewI32("destination", []int{1}, []int32{1}),
+			export.NewI32("mmsi", []int{1}, []int32{244000001}),
+		}}
+	}
+	path := filepath.Join(dir, "way-test-000.portolan")
+	require.NoError(t, export.WriteFile(path, good()))
+	s, err := ReadSplit(dir, "test")
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Voyages())
+	for name, edit := range map[string]func(b *export.Bundle){
+		"offsets past the cells": func(b *export.Bundle) { b.Tensors[0] = export.NewI32("voyage_cells", []int{2}, []int32{0, 2}) },
+		"a missing tensor":       func(b *export.Bundle) { b.Tensors = b.Tensors[:10] },
+		"short per-cell tensor":  func(b *export.Bundle) { b.Tensors[4] = export.NewF32("cell_hours", []int{2}, []float32{1, 2}) },
+		"another kind":           func(b *export.Bundle) { b.Kind = "td-shard" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := good()
+			edit(b)
+			require.NoError(t, export.WriteFile(path, b))
+			_, err := ReadSplit(dir, "test")
+			require.Error(t, err)
+		})
+	}
+}
