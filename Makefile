@@ -71,9 +71,15 @@ train-demo:
 	$(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards
 	cd training && $(PYTHON) -m portolan_train way --shards ../build/shards --config small --epochs 40 --seed 1 \
 	  --out ../testdata/models/way-demo.portolan
-	cd training && $(PYTHON) -m portolan_train td --data synthetic --kind concrete --epochs 300 --patience 10 --seed 1 \
+	cd training && $(PYTHON) -m portolan_train td --data synthetic --kind concrete --epochs 300 --patience 10 --dropout 0 --batch-size 64 --seed 1 \
 	  --out ../testdata/models/td-demo.portolan
 	$(MAKE) conformance-vectors
+
+## results: regenerate each table of docs/RESULTS.md over SEEDS (default "1 2 3") into build/results/tables.md;
+## DEVICE=cuda JOBS=4 on a GPU; TABLES="lfmc way steps"; QUICK=1 checks the script on tiny settings
+.PHONY: results
+results:
+	PYTHON=$(PYTHON) scripts/results.sh $(TABLES)
 
 ## conformance-vectors: reference outputs of the committed demo models (float64)
 conformance-vectors:

@@ -38,6 +38,31 @@ type Preprocessing struct {
 	ShipTypes []string
 	// Ports is the port vocabulary: index i is destination class i.
 	Ports []Port
+	// PortAreas is the port catalogue the training voyages were cut with:
+	// a vessel stopped inside one of these circles is visiting that port.
+	// Empty in bundles written before format 1.1; runtimes then use the
+	// vocabulary ports at a 5 km radius.
+	PortAreas []PortArea
+	// Visit holds the rules that make a stop in a port area a visit; nil in
+	// bundles written before format 1.1 (runtimes then use the defaults of
+	// trajectory.VisitConfig: 1 knot, 30 minutes).
+	Visit *VisitRules
+}
+
+// PortArea is one entry of a port catalogue: a circle around a port.
+type PortArea struct {
+	Locode   string  // UN/LOCODE without the space; may be empty
+	Name     string  // human-readable name
+	Lat, Lon float64 // centre, degrees WGS84
+	RadiusM  float64 // radius in metres, 0 < RadiusM < 100000
+}
+
+// VisitRules say when a stop in a port area is a port visit: the vessel
+// moves at or below MaxSpeedKnots, and its stopped points span at least
+// MinDwellS seconds.
+type VisitRules struct {
+	MaxSpeedKnots float64
+	MinDwellS     float64
 }
 
 // Grid describes a spatial grid such as GEOREF at a given resolution.
@@ -135,12 +160,27 @@ func (p *Preprocessing) validate() error {
 		}
 	}
 	for i, port := range p.Ports {
-		if !(port.Lat >= -90 && port.Lat <= 90 && port.Lon >= -180 && port.Lon <= 180) {
+		if !onGlobe(port.Lat, port.Lon) {
 			return fmt.Errorf("%w: port %d (%s) at lat %v lon %v", ErrInvalid, i, port.Locode, port.Lat, port.Lon)
+		}
+	}
+	for i, a := range p.PortAreas {
+		if !onGlobe(a.Lat, a.Lon) || !(a.RadiusM > 0 && a.RadiusM < MaxPortRadiusM) {
+			return fmt.Errorf("%w: port area %d (%s %s) at lat %v lon %v radius %v m", ErrInvalid, i, a.Locode, a.Name, a.Lat, a.Lon, a.RadiusM)
+		}
+	}
+	if v := p.Visit; v != nil {
+		if !(v.MaxSpeedKnots > 0 && v.MaxSpeedKnots < 100) || !(v.MinDwellS >= 0 && v.MinDwellS <= 30*24*3600) {
+			return fmt.Errorf("%w: visit rules max_speed_knots %v (0..100), min_dwell_s %v (0..30 days)", ErrInvalid, v.MaxSpeedKnots, v.MinDwellS)
 		}
 	}
 	return nil
 }
+
+// MaxPortRadiusM bounds a port area's radius: 100 km.
+const MaxPortRadiusM = 100000
+
+func onGlobe(lat, lon float64) bool { return lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 }
 
 func isFinite32(x float32) bool { return !math.IsNaN(float64(x)) && !math.IsInf(float64(x), 0) }
 

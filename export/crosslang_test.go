@@ -1,35 +1,15 @@
 package export
 
 import (
-	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/portolan-sdk/portolan/internal/testpy"
 	"github.com/stretchr/testify/require"
 )
-
-// python returns the interpreter that has numpy and msgpack, or skips the
-// test with the reason (and fails instead when CI is set).
-func python(t *testing.T) string {
-	t.Helper()
-	py := os.Getenv("PORTOLAN_PYTHON")
-	if py == "" {
-		py = "/usr/bin/python3"
-	}
-	out, err := exec.Command(py, "-c", "import numpy, msgpack").CombinedOutput()
-	if err != nil {
-		msg := fmt.Sprintf("%s cannot import numpy and msgpack (run scripts/setup.sh): %v %s", py, err, out)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return py
-}
 
 // crossValues mirrors source_values in training/tests/crosslang.py.
 func crossValues(n int) []float32 {
@@ -50,6 +30,9 @@ func crossBundle(t *testing.T, dt DType) *Bundle {
 			Grid:      &Grid{System: "georef", ResolutionDeg: 0.5},
 			ShipTypes: []string{"unknown", "cargo"},
 			Ports:     []Port{{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.14}},
+			PortAreas: []PortArea{{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.14, RadiusM: 10000},
+				{Name: "Anchorage B", Lat: 51.99, Lon: 3.5, RadiusM: 3000}},
+			Visit: &VisitRules{MaxSpeedKnots: 1.5, MinDwellS: 1800},
 		},
 		Tensors: []Tensor{
 			NewF32("w", []int{5, 7}, crossValues(35)),
@@ -70,7 +53,7 @@ func crossBundle(t *testing.T, dt DType) *Bundle {
 // the other way round) agree bit for bit, including f16 rounding and int8
 // quantisation done independently on each side.
 func TestCrossLanguage(t *testing.T) {
-	py := python(t)
+	py := testpy.Python(t, "msgpack")
 	script := filepath.Join("..", "training", "tests", "crosslang.py")
 	dir := t.TempDir()
 	out, err := exec.Command(py, script, "write", dir).CombinedOutput()

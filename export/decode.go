@@ -405,26 +405,64 @@ func (r *reader) preprocessing(p *Preprocessing) error {
 			p.Ports = make([]Port, n)
 			for i := range p.Ports {
 				port := &p.Ports[i]
-				err = r.fields(func(k string) (bool, error) {
-					var err error
-					switch k {
-					case "locode":
-						port.Locode, err = r.str()
-					case "name":
-						port.Name, err = r.str()
-					case "lat":
-						port.Lat, err = r.number()
-					case "lon":
-						port.Lon, err = r.number()
-					default:
-						return false, nil
-					}
-					return true, err
-				})
-				if err != nil {
+				var a PortArea
+				if err = r.portFields(&a); err != nil {
 					return true, fmt.Errorf("port %d: %w", i, err)
 				}
+				*port = Port{Locode: a.Locode, Name: a.Name, Lat: a.Lat, Lon: a.Lon}
 			}
+		case "port_areas":
+			var n int
+			if n, err = r.arrayLen(); err != nil || n == 0 {
+				return true, err
+			}
+			p.PortAreas = make([]PortArea, n)
+			for i := range p.PortAreas {
+				if err = r.portFields(&p.PortAreas[i]); err != nil {
+					return true, fmt.Errorf("port area %d: %w", i, err)
+				}
+			}
+		case "visit":
+			if r.isNil() {
+				return true, r.d.DecodeNil()
+			}
+			v := &VisitRules{}
+			p.Visit = v
+			err = r.fields(func(k string) (bool, error) {
+				var err error
+				switch k {
+				case "max_speed_knots":
+					v.MaxSpeedKnots, err = r.number()
+				case "min_dwell_s":
+					v.MinDwellS, err = r.number()
+				default:
+					return false, nil
+				}
+				return true, err
+			})
+		default:
+			return false, nil
+		}
+		return true, err
+	})
+}
+
+// portFields reads one port map (a vocabulary entry or a port area; a
+// vocabulary entry has no radius_m).
+func (r *reader) portFields(a *PortArea) error {
+	return r.fields(func(k string) (bool, error) {
+		var err error
+		switch k {
+		case "locode":
+			a.Locode, err = r.str()
+		case "name":
+			a.Name, err = r.str()
+		case "lat":
+			a.Lat, err = r.number()
+		case "lon":
+			a.Lon, err = r.number()
+		case "radius_m":
+			a.RadiusM, err = r.number()
 		default:
 			return false, nil
 		}

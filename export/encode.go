@@ -102,7 +102,7 @@ func encodeBody(m *msgpack.Encoder, b *Bundle) error {
 	e.key("config").val(nonNilMap(b.Config))
 
 	p := &b.Preprocessing
-	e.key("preprocessing").mapLen(6)
+	e.key("preprocessing").mapLen(8)
 	e.key("features").val(nonNil(p.Features))
 	e.key("mean").float32s(p.Mean)
 	e.key("std").float32s(p.Std)
@@ -122,6 +122,23 @@ func encodeBody(m *msgpack.Encoder, b *Bundle) error {
 		e.key("name").val(port.Name)
 		e.key("lat").val(port.Lat)
 		e.key("lon").val(port.Lon)
+	}
+	e.key("port_areas").arrayLen(len(p.PortAreas))
+	for _, a := range p.PortAreas {
+		e.mapLen(5)
+		e.key("locode").val(a.Locode)
+		e.key("name").val(a.Name)
+		e.key("lat").val(a.Lat)
+		e.key("lon").val(a.Lon)
+		e.key("radius_m").val(a.RadiusM)
+	}
+	e.key("visit")
+	if p.Visit == nil {
+		e.val(nil)
+	} else {
+		e.mapLen(2)
+		e.key("max_speed_knots").val(p.Visit.MaxSpeedKnots)
+		e.key("min_dwell_s").val(p.Visit.MinDwellS)
 	}
 
 	e.key("tensors").arrayLen(len(b.Tensors))

@@ -112,6 +112,63 @@ func TestGolden(t *testing.T) {
 	require.Equal(t, want, b)
 }
 
+// areasBundle is tinyBundle with the fields format 1.1 added.
+func areasBundle() *Bundle {
+	b := tinyBundle()
+	b.Preprocessing.PortAreas = []PortArea{
+		{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.14, RadiusM: 10000},
+		{Locode: "", Name: "Anchorage B", Lat: 51.99, Lon: 3.5, RadiusM: 3000},
+	}
+	b.Preprocessing.Visit = &VisitRules{MaxSpeedKnots: 1, MinDwellS: 1800}
+	return b
+}
+
+// TestGoldenAreas reads a format 1.1 bundle with port areas and visit
+// rules; the 1.0 golden above (written before these fields) still reads,
+// with PortAreas empty and Visit nil.
+func TestGoldenAreas(t *testing.T) {
+	path := filepath.Join("testdata", "v1", "areas-1.1.portolan")
+	if *update {
+		require.NoError(t, WriteFile(path, areasBundle()))
+	}
+	b, err := ReadFile(path)
+	require.NoError(t, err)
+	want := areasBundle()
+	want.Version = Version{1, 1}
+	require.Equal(t, want, b)
+
+	old, err := ReadFile(filepath.Join("testdata", "v1", "tiny.portolan"))
+	require.NoError(t, err)
+	require.Empty(t, old.Preprocessing.PortAreas)
+	require.Nil(t, old.Preprocessing.Visit)
+}
+
+func TestValidateAreas(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(p *Preprocessing)
+	}{
+		{"radius zero", func(p *Preprocessing) { p.PortAreas[0].RadiusM = 0 }},
+		{"radius over 100 km", func(p *Preprocessing) { p.PortAreas[0].RadiusM = 100000 }},
+		{"area off the globe", func(p *Preprocessing) { p.PortAreas[1].Lat = 91 }},
+		{"no speed", func(p *Preprocessing) { p.Visit.MaxSpeedKnots = 0 }},
+		{"negative dwell", func(p *Preprocessing) { p.Visit.MinDwellS = -1 }},
+		{"NaN dwell", func(p *Preprocessing) { p.Visit.MinDwellS = math.NaN() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := areasBundle()
+			tc.edit(&b.Preprocessing)
+			_, err := Marshal(b)
+			require.ErrorIs(t, err, ErrInvalid)
+		})
+	}
+	data, err := Marshal(areasBundle())
+	require.NoError(t, err)
+	got, err := Unmarshal(data)
+	require.NoError(t, err)
+	require.Equal(t, areasBundle().Preprocessing, got.Preprocessing)
+}
+
 // frame wraps a raw body in a header with a correct checksum, so tests can
 // reach the body parser with hostile content.
 func frame(body []byte) []byte {
@@ -134,6 +191,7 @@ func TestReadErrors(t *testing.T) {
 	flipped[len(flipped)-3] ^= 0x10
 	v2 := bytes.Clone(good)
 	binary.LittleEndian.PutUint16(v2[8:], 2)
+	binary.LittleEndian.PutUint16(v2[10:], 0)
 	minor := bytes.Clone(good)
 	binary.LittleEndian.PutUint16(minor[10:], 7) // a newer minor version still reads
 	huge := bytes.Clone(good)
@@ -226,7 +284,7 @@ func TestReadErrors(t *testing.T) {
 		require.Equal(t, Version{2, 0}, ve.Got)
 		require.Equal(t, CurrentVersion, ve.Supported)
 		require.Contains(t, err.Error(), "2.0")
-		require.Contains(t, err.Error(), "1.0")
+		require.Contains(t, err.Error(), CurrentVersion.String())
 	})
 	t.Run("newer minor version and unknown fields", func(t *testing.T) {
 		b, err := Unmarshal(minor)

@@ -34,7 +34,7 @@ type Version struct {
 func (v Version) String() string { return fmt.Sprintf("%d.%d", v.Major, v.Minor) }
 
 // CurrentVersion is the version Write produces.
-var CurrentVersion = Version{Major: 1, Minor: 0}
+var CurrentVersion = Version{Major: 1, Minor: 1}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

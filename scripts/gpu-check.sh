@@ -21,7 +21,7 @@ $PY -m pytest -q tests > "$R/pytest.txt" 2>&1 &
 
 for v in "mc-td 0.1" "mc-td 0.3" "concrete 0.1" "none 0"; do
   set -- $v
-  $PY -m portolan_train td --data lfmc:../.gpu/lfmc --cv $CV --kind $1 --alpha $2 --epochs $TE --patience 10 \
+  $PY -m portolan_train td --data lfmc:../.gpu/lfmc --cv $CV --kind $1 --alpha $2 --epochs $TE --patience 10 --dropout 0 \
     --batch-size 32 --device $DEV --metrics-json "$R/lfmc-$1-$2.json" > "$R/lfmc-$1-$2.log" 2>&1 &
 done
 
@@ -33,7 +33,7 @@ $PY -m portolan_train way --shards ../.gpu/shards --config default --epochs $WE 
   --out "$R/way-default.portolan" --metrics-json "$R/way-default-gd.json" > "$R/way-default-gd.log" 2>&1 &
 $PY -m portolan_train way --shards ../.gpu/shards --config default --epochs 1 --max-steps 30 --device $DEV --no-amp \
   --metrics-json "$R/way-default-fp32-steps.json" > "$R/way-default-fp32-steps.log" 2>&1 &
-$PY -m portolan_train td --data synthetic --kind concrete --epochs $TDN --patience 10 --device $DEV \
+$PY -m portolan_train td --data synthetic --kind concrete --epochs $TDN --patience 10 --dropout 0 --batch-size 64 --device $DEV \
   --out "$R/td-demo.portolan" --metrics-json "$R/td-demo.json" > "$R/td-demo.log" 2>&1 &
 wait
 mkdir -p "$OUT"

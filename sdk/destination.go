@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
+	"github.com/portolan-sdk/portolan/export"
 	"github.com/portolan-sdk/portolan/models"
 	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
@@ -40,13 +42,20 @@ type Prediction struct {
 type Destinations struct {
 	cfg    Config
 	m      *models.WAY
-	ports  *trajectory.Ports // vocabulary ports 1.., index i is vocabulary id i+1
+	ports  *trajectory.Ports // the catalogue visits are found with
+	class  []int             // catalogue index → vocabulary id (0: not in the vocabulary)
+	vocab  []export.Port     // the model's port vocabulary: index i is class i
 	nested trajectory.NestedConfig
 	clean  trajectory.CleanConfig // the rules Predict and streams share
 	visit  trajectory.VisitConfig
 }
 
-// Destinations returns the destination predictor of a WAY model.
+// Destinations returns the destination predictor of a WAY model. Voyages
+// are cut at port visits as the training data were: with the port areas
+// and visit rules the bundle carries, or Config.WithPorts's catalogue.
+// Bundles written before format 1.1 carry neither; they get the
+// vocabulary ports at trajectory.DefaultPortRadius and the default visit
+// rules.
 func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 	if m.way == nil {
 		return nil, fmt.Errorf("%w: %q model has no destination head", ErrKind, m.Kind())
@@ -55,33 +64,95 @@ func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 		return nil, err
 	}
 	w := m.way
+	pre := &w.Preprocessing
+	if len(pre.Ports) == 0 {
+		return nil, fmt.Errorf("%w: the WAY bundle has no port vocabulary", ErrBundle)
+	}
+	if len(pre.Features) != 0 && !slices.Equal(pre.Features, trajectory.FeatureNames) {
+		return nil, fmt.Errorf("%w: the model's point features are %v; this runtime computes %v", ErrBundle, pre.Features, trajectory.FeatureNames)
+	}
 	res := 1.0
-	if g := w.Preprocessing.Grid; g != nil {
+	if g := pre.Grid; g != nil {
 		res = g.ResolutionDeg
 	}
 	grid, err := trajectory.NewGrid(res)
 	if err != nil {
 		return nil, err
 	}
+	ports := cfg.ports
+	if ports == nil {
+		if ports, err = bundlePorts(pre); err != nil {
+			return nil, err
+		}
+	}
+	visit := trajectory.VisitConfig{}
+	if v := pre.Visit; v != nil {
+		visit = trajectory.VisitConfig{MaxSpeedKnots: v.MaxSpeedKnots, MinDwell: time.Duration(v.MinDwellS * float64(time.Second))}
+	}
+	d := &Destinations{cfg: cfg, m: w, ports: ports, vocab: pre.Ports,
+		nested: trajectory.NestedConfig{Grid: grid, MaxLen: w.MaxLen, SubLen: w.SubLen},
+		clean:  trajectory.CleanConfig{}.Defaults(), visit: visit.Defaults()}
+	ids := map[string]int{}
+	for i, p := range pre.Ports[1:] {
+		ids[portKey(p.Locode, p.Name, p.Lat, p.Lon)] = i + 1
+	}
+	d.class = make([]int, ports.Len())
+	for i := range d.class {
+		p := ports.At(i)
+		if p.Locode != "" {
+			d.class[i] = ids[p.Locode]
+		} else {
+			d.class[i] = ids[portKey("", p.Name, p.Lat, p.Lon)]
+		}
+	}
+	return d, nil
+}
+
+// bundlePorts builds the visit catalogue a bundle carries: its port
+// areas, or (before format 1.1) its vocabulary at the default radius.
+func bundlePorts(pre *export.Preprocessing) (*trajectory.Ports, error) {
 	var list []trajectory.Port
-	for _, p := range w.Preprocessing.Ports[1:] {
-		list = append(list, trajectory.Port{Locode: p.Locode, Name: p.Name, Lat: p.Lat, Lon: p.Lon, Radius: trajectory.DefaultPortRadius})
+	for _, a := range pre.PortAreas {
+		list = append(list, trajectory.Port{Locode: a.Locode, Name: a.Name, Lat: a.Lat, Lon: a.Lon, Radius: a.RadiusM})
+	}
+	if len(list) == 0 {
+		for _, p := range pre.Ports[1:] {
+			list = append(list, trajectory.Port{Locode: p.Locode, Name: p.Name, Lat: p.Lat, Lon: p.Lon, Radius: trajectory.DefaultPortRadius})
+		}
 	}
 	ports, err := trajectory.NewPorts(list)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", ErrBundle, err)
 	}
 	if ports.Len() != len(list) {
-		return nil, fmt.Errorf("sdk: the model's port vocabulary has duplicate UN/LOCODEs")
+		return nil, fmt.Errorf("%w: the model's port areas have duplicate UN/LOCODEs", ErrBundle)
 	}
-	return &Destinations{cfg: cfg, m: w, ports: ports,
-		nested: trajectory.NestedConfig{Grid: grid, MaxLen: w.MaxLen, SubLen: w.SubLen},
-		clean:  trajectory.CleanConfig{}.Defaults(), visit: trajectory.VisitConfig{}.Defaults()}, nil
+	return ports, nil
 }
 
-// Ports returns the port catalogue the predictor detects visits with (the
-// model's vocabulary without "unknown").
+// portKey identifies a port across a catalogue and a vocabulary: its
+// UN/LOCODE, or its name and position when it has none.
+func portKey(locode, name string, lat, lon float64) string {
+	if locode != "" {
+		return locode
+	}
+	return fmt.Sprintf("%s@%.6f,%.6f", name, lat, lon)
+}
+
+// Ports returns the port catalogue the predictor detects visits with.
 func (d *Destinations) Ports() *trajectory.Ports { return d.ports }
+
+// Visit returns the rules that make a stop in a port area a visit.
+func (d *Destinations) Visit() trajectory.VisitConfig { return d.visit }
+
+// classOf returns the vocabulary id of catalogue port i (-1: unknown
+// departure); 0 when the port is not in the vocabulary.
+func (d *Destinations) classOf(i int) int {
+	if i < 0 {
+		return 0
+	}
+	return d.class[i]
+}
 
 // Predict cleans a vessel's track, finds its voyage in progress (after its
 // last port visit) and predicts its destination and ETA. It returns
@@ -103,23 +174,45 @@ func (d *Destinations) predictVoyage(v *trajectory.Voyage) (*Prediction, error) 
 	if err != nil {
 		return nil, err
 	}
+	n.ShipType, n.Departure = v.ShipType, d.classOf(v.From)
+	st, err := d.PredictNested(context.Background(), &n)
+	if err != nil {
+		return nil, err
+	}
+	last := len(st.ETAHours) - 1
+	p := d.prediction(st.Logits[last*st.Classes:(last+1)*st.Classes], st.ETAHours[last], v.Points[len(v.Points)-1])
+	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(st.ETAHours)
+	if v.From >= 0 {
+		p.Departure = portName(d.ports.At(v.From))
+	}
+	return p, nil
+}
+
+// Steps are the model's outputs after each cell of a voyage's input.
+type Steps struct {
+	Classes  int       // destination classes: the vocabulary, class 0 "unknown"
+	Logits   []float32 // cells × Classes
+	ETAHours []float32 // per cell, hours to arrival
+}
+
+// PredictNested runs the model over a prepared voyage: the last MaxLen
+// cells of n (raw features, as trajectory.BuildNested and the training
+// shards hold them), its ship type and its departure's vocabulary id. It
+// returns the outputs at every step, for scoring whole voyages.
+func (d *Destinations) PredictNested(ctx context.Context, n *trajectory.Nested) (*Steps, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	cells := n.Tail(d.m.MaxLen)
 	in := make([]models.Cell, len(cells))
 	for i, c := range cells {
 		in[i] = d.cell(&c)
 	}
-	dep := v.From + 1 // catalogue index → vocabulary id; -1 → 0 (unknown)
-	out, err := d.m.Forward(in, v.ShipType, dep)
+	out, err := d.m.Forward(in, n.ShipType, n.Departure)
 	if err != nil {
 		return nil, err
 	}
-	last := len(in) - 1
-	p := d.prediction(out.Logits[last*d.m.NPorts:(last+1)*d.m.NPorts], out.ETA[last], v.Points[len(v.Points)-1])
-	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(in)
-	if v.From >= 0 {
-		p.Departure = portName(d.ports.At(v.From))
-	}
-	return p, nil
+	return &Steps{Classes: d.m.NPorts, Logits: out.Logits, ETAHours: out.ETA}, nil
 }
 
 // cell converts a nested cell into the model's input, scaling its features.
@@ -143,7 +236,7 @@ func (d *Destinations) prediction(logits []float32, etaHours float32, last traje
 	p := &Prediction{At: last.Time, Lat: last.Lat, Lon: last.Lon, ETAHours: float64(etaHours)}
 	p.ETA = last.Time.Add(time.Duration(float64(etaHours) * float64(time.Hour)))
 	for _, i := range idx[:k] {
-		port := d.ports.At(i - 1)
+		port := d.vocab[i]
 		p.Top = append(p.Top, PortProb{Locode: port.Locode, Name: port.Name, Lat: port.Lat, Lon: port.Lon, Prob: probs[i]})
 	}
 	return p

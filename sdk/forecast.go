@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/portolan-sdk/portolan/models"
+	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/uncertainty"
 )
 
@@ -36,6 +37,38 @@ func (m *Model) Forecaster(cfg Config) (*Forecaster, error) {
 // Steps and Features return the input shape the model expects.
 func (f *Forecaster) Steps() int    { return f.m.T }
 func (f *Forecaster) Features() int { return f.m.D }
+
+// FeatureNames returns the names of the D input features in input order
+// (nil when the bundle has none).
+func (f *Forecaster) FeatureNames() []string {
+	return append([]string(nil), f.m.Preprocessing.Features...)
+}
+
+// ForecastSet forecasts every series of a set read by package timeseries:
+// it matches the set's columns to the model's features by name
+// (timeseries.Set.Match: reordered columns are put in order, renamed,
+// missing or unknown ones refused), checks the shape, and fills gaps with
+// the scaler mean, the value the trainer filled them with. It changes set.
+func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Forecast, error) {
+	if names := f.m.Preprocessing.Features; len(names) > 0 {
+		if err := set.Match(names); err != nil {
+			return nil, err
+		}
+	}
+	if set.T != f.m.T || set.D != f.m.D {
+		return nil, fmt.Errorf("%w: series are %d steps × %d features, the model takes %d × %d", ErrShape, set.T, set.D, f.m.T, f.m.D)
+	}
+	fill := f.m.Preprocessing.Mean
+	if len(fill) == 0 {
+		fill = make([]float32, f.m.D) // a bundle without a scaler: gaps read as 0
+	}
+	set.Fill(fill)
+	in := make([][]float32, len(set.IDs))
+	for i := range in {
+		in[i] = set.Series(i)
+	}
+	return f.Forecast(ctx, in)
+}
 
 // Forecast predicts series (each T×D raw values, row-major) with
 // Config.samples Monte Carlo samples drawn from the shared generator

@@ -18,6 +18,7 @@ import (
 
 	"github.com/portolan-sdk/portolan/export"
 	"github.com/portolan-sdk/portolan/models"
+	"github.com/portolan-sdk/portolan/trajectory"
 )
 
 var (
@@ -26,6 +27,11 @@ var (
 	// ErrNoVoyage is returned when a track holds no voyage to predict:
 	// too few clean positions, or the vessel is in port.
 	ErrNoVoyage = errors.New("sdk: no voyage in progress")
+	// ErrBundle is returned when a bundle's preprocessing does not fit
+	// this runtime (unknown features, no vocabulary, bad port areas).
+	ErrBundle = errors.New("sdk: bundle does not fit this runtime")
+	// ErrShape is returned for inputs whose shape is not the model's.
+	ErrShape = errors.New("sdk: input shape does not fit the model")
 )
 
 // Config holds prediction options. It is immutable: With* methods return
@@ -35,6 +41,7 @@ type Config struct {
 	seed    uint64
 	topK    int
 	threads int
+	ports   *trajectory.Ports
 }
 
 // NewConfig returns the defaults: 20 Monte Carlo samples, seed 1, top 5,
@@ -54,9 +61,18 @@ func (c Config) WithSeed(s uint64) Config { c.seed = s; return c }
 // WithTopK sets how many destinations a prediction lists (default 5).
 func (c Config) WithTopK(k int) Config { c.topK = k; return c }
 
+// WithPorts sets the port catalogue destination predictors find port
+// visits with, instead of the port areas the bundle carries (the
+// default). Ports outside the model's vocabulary still end voyages; a
+// voyage from one of them has an unknown departure.
+func (c Config) WithPorts(p *trajectory.Ports) Config { c.ports = p; return c }
+
 func (c Config) check() error {
 	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
 		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000), threads %d (1..1024)", c.samples, c.topK, c.threads)
+	}
+	if c.ports != nil && c.ports.Len() == 0 {
+		return fmt.Errorf("sdk: config ports: the catalogue is empty")
 	}
 	return nil
 }

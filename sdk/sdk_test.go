@@ -73,8 +73,17 @@ func TestPredictAllSample(t *testing.T) {
 
 // TestStreamMatchesBatch pushes tracks position by position and compares
 // the final prediction with Predict on the whole track.
+// It runs on the demo bundle (format 1.0, vocabulary ports at 5 km) and
+// on the same bundle with port areas of 5-8 km and an extra port.
 func TestStreamMatchesBatch(t *testing.T) {
-	d := openWAY(t)
+	areas, err := demoWithAreas(t, nil).Destinations(NewConfig().WithTopK(3))
+	require.NoError(t, err)
+	for name, d := range map[string]*Destinations{"vocabulary": openWAY(t), "areas": areas} {
+		t.Run(name, func(t *testing.T) { streamMatchesBatch(t, d) })
+	}
+}
+
+func streamMatchesBatch(t *testing.T, d *Destinations) {
 	ctx := context.Background()
 	compared := 0
 	for _, tr := range simTracks(t, 11, 12, 8) {

@@ -199,7 +199,7 @@ func (s *Stream) commit(c models.Cell) error {
 // rebuild re-evaluates the kept cells into a fresh model stream (after a
 // new departure, a ship-type change or a window slide).
 func (s *Stream) rebuild() error {
-	if err := s.s.Reset(s.ship, s.from+1); err != nil {
+	if err := s.s.Reset(s.ship, s.d.classOf(s.from)); err != nil {
 		return err
 	}
 	for i := range s.committed {

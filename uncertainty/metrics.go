@@ -118,6 +118,17 @@ func (m Metrics) MACE() float64 {
 	return s / float64(len(Levels))
 }
 
+// CalibrationCurve returns the observed coverage PICP(p) at each of
+// Levels: the points of a reliability diagram (perfect calibration is the
+// diagonal).
+func (m Metrics) CalibrationCurve() []float64 {
+	out := make([]float64, len(Levels))
+	for i, p := range Levels {
+		out[i] = m.PICP(p)
+	}
+	return out
+}
+
 // RMSCE is the root mean squared calibration error over Levels,
 // sqrt((1/K) Σ_k (PICP(p_k) − p_k)²).
 func (m Metrics) RMSCE() float64 {

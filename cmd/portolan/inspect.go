@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -73,6 +74,16 @@ func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
 			ex = append(ex, "…")
 		}
 		fmt.Fprintf(tw, "ports\t%d (%s)\n", len(pp.Ports), strings.Join(ex, ", "))
+	}
+	if len(pp.PortAreas) > 0 {
+		lo, hi := math.Inf(1), 0.0
+		for _, a := range pp.PortAreas {
+			lo, hi = math.Min(lo, a.RadiusM), math.Max(hi, a.RadiusM)
+		}
+		fmt.Fprintf(tw, "port areas	%d, radius %g–%g km\n", len(pp.PortAreas), lo/1000, hi/1000)
+	}
+	if v := pp.Visit; v != nil {
+		fmt.Fprintf(tw, "visits	at most %g knots for at least %v\n", v.MaxSpeedKnots, time.Duration(v.MinDwellS*float64(time.Second)))
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.Metrics)) {
 		fmt.Fprintf(tw, "metric\t%s = %.6g\n", k, p.Metrics[k])

@@ -20,9 +20,10 @@ var commands = map[string]command{
 	"decode":   {"decode AIS NMEA to JSON lines or CSV, with statistics", runDecode},
 	"simulate": {"simulate a fleet and write its AIS as NMEA or MarineCadastre CSV", runSimulate},
 	"voyages":  {"split AIS tracks into port-to-port voyages (GeoJSON or JSON lines)", runVoyages},
-	"prepare":  {"write WAY training shards from AIS files", runPrepare},
+	"prepare":  {"write training shards: WAY from AIS files, td from series files", runPrepare},
 	"predict":  {"predict vessel destinations and ETAs from AIS with a WAY model", runPredict},
 	"forecast": {"forecast time series with Monte Carlo temporal-dropout uncertainty", runForecast},
+	"evaluate": {"score a model on labelled data (td: accuracy and calibration; way: accuracy by progress, ETA, baselines)", runEvaluate},
 }
 
 func main() {

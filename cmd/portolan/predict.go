@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/portolan-sdk/portolan/sdk"
-	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 )
 
@@ -26,6 +24,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	aisFile := fs.String("ais", "", "AIS input: NMEA, MarineCadastre or DMA CSV, - for stdin")
 	top := fs.Int("top", 5, "destinations to list per vessel")
 	format := fs.String("format", "table", "table, jsonl or geojson (latest positions with their predictions)")
+	portsFile := fs.String("ports", "", "port catalogue to find port visits with (World Port Index CSV, GeoJSON points or builtin); default: the port areas the model carries")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -40,7 +39,15 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.Destinations(sdk.NewConfig().WithTopK(*top))
+	cfg := sdk.NewConfig().WithTopK(*top)
+	if *portsFile != "" {
+		ports, err := loadPorts(*portsFile)
+		if err != nil {
+			return fmt.Errorf("--ports: %w", err)
+		}
+		cfg = cfg.WithPorts(ports)
+	}
+	d, err := m.Destinations(cfg)
 	if err != nil {
 		return err
 	}
@@ -118,7 +125,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 func runForecast(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("forecast", "--model M.portolan --series FILE [--samples 20] [--seed 1] [--format table|jsonl]", stderr)
 	model := fs.String("model", "", "a temporal-dropout (td) bundle")
-	series := fs.String("series", "", "series: long-format CSV (id, step, features…, [target]) or a float32 .npy of shape (N, T, D)")
+	series := fs.String("series", "", "series: long-format CSV (id, step, features…, [target]), a float32/float64 .npy of shape (N, T, D), or a td shard (portolan prepare td)")
 	samples := fs.Int("samples", 20, "Monte Carlo samples")
 	seed := fs.Uint64("seed", 1, "seed of the shared generator (same seed, same samples as the PyTorch reference)")
 	format := fs.String("format", "table", "table or jsonl (jsonl includes the raw samples)")
@@ -137,21 +144,13 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := readSeries(*series)
+	set, err := loadSeries(*series, "", "")
 	if err != nil {
 		return err
 	}
-	if set.T != f.Steps() || set.D != f.Features() {
-		return fmt.Errorf("%s: series are %d steps × %d features, the model takes %d × %d", *series, set.T, set.D, f.Steps(), f.Features())
-	}
-	set.Fill(m.Bundle.Preprocessing.Mean) // gaps read as 0 after scaling
-	in := make([][]float32, len(set.IDs))
-	for i := range in {
-		in[i] = set.Series(i)
-	}
-	out, err := f.Forecast(context.Background(), in)
+	out, err := f.ForecastSet(context.Background(), set)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", *series, err)
 	}
 	w := bufio.NewWriter(stdout)
 	defer w.Flush()
@@ -178,18 +177,6 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 			math.Sqrt(fc.Epistemic), math.Sqrt(fc.Aleatoric), tgt)
 	}
 	return tw.Flush()
-}
-
-func readSeries(path string) (*timeseries.Set, error) {
-	in, closeIn, err := openInput(path)
-	if err != nil {
-		return nil, err
-	}
-	defer closeIn()
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		return timeseries.ReadNPY(in)
-	}
-	return timeseries.ReadCSV(in)
 }
 
 // progress draws a progress bar on stderr when it is a terminal.

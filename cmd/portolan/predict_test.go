@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,6 +52,14 @@ func TestPredict(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n, len(fc.Features))
 
+	// --ports overrides the model's port areas
+	code, out, errOut = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--ports", "builtin")
+	require.Equal(t, 0, code, errOut)
+	require.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 9)
+	code, _, errOut = portolan("predict", "--model", wayDemo, "--ais", sampleNMEA, "--ports", "nowhere.geojson")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "--ports")
+
 	code, _, errOut = portolan("predict", "--model", tdDemo, "--ais", sampleNMEA)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "no destination head")
@@ -74,6 +84,28 @@ func TestForecastCommand(t *testing.T) {
 	require.Equal(t, "site00", row.ID)
 	require.Len(t, row.Samples, 7)
 	require.True(t, row.Lo90 < row.Mean && row.Mean < row.Hi90)
+	// columns are matched by name: reordered columns give the same
+	// forecasts, a renamed one is refused
+	_, want, _ := portolan("forecast", "--model", tdDemo, "--series", sampleCSV)
+	data, err := os.ReadFile(sampleCSV)
+	require.NoError(t, err)
+	var swapped []string
+	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		f := strings.Split(l, ",")
+		f[2], f[6] = f[6], f[2] // ndvi <-> soil
+		swapped = append(swapped, strings.Join(f, ","))
+	}
+	reordered := filepath.Join(t.TempDir(), "reordered.csv")
+	require.NoError(t, os.WriteFile(reordered, []byte(strings.Join(swapped, "\n")+"\n"), 0o644))
+	code, got, errOut := portolan("forecast", "--model", tdDemo, "--series", reordered)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, want, got)
+	renamed := filepath.Join(t.TempDir(), "renamed.csv")
+	require.NoError(t, os.WriteFile(renamed, []byte(strings.Replace(string(data), "soil", "Soil", 1)), 0o644))
+	code, _, errOut = portolan("forecast", "--model", tdDemo, "--series", renamed)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no column for feature(s) soil")
+	require.Contains(t, errOut, "Soil are not features")
 	// the wrong shape is refused with the shapes named
 	code, _, errOut = portolan("forecast", "--model", tdDemo, "--series", "../../testdata/conformance/../series/sample.csv", "--samples", "0")
 	require.Equal(t, 1, code)

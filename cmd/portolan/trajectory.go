@@ -228,8 +228,12 @@ func voyageProps(v *trajectory.Voyage, ports *trajectory.Ports) map[string]any {
 }
 
 func runPrepare(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "td" {
+		return runPrepareTD(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "way" {
 		fmt.Fprintln(stderr, "usage: portolan prepare way --ais FILES --ports PORTS --out DIR [flags]")
+		fmt.Fprintln(stderr, "       portolan prepare td --series FILE --out FILE.portolan [flags]")
 		return errUsage
 	}
 	fs := newFlags("prepare way", "--ais FILES --ports PORTS --out DIR [flags]", stderr)
@@ -243,8 +247,16 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Nested.SubLen, "sub-len", 5, "points per cell")
 	resolution := fs.Float64("resolution", 1, "grid cell size in degrees (divides 15)")
 	sampling := fs.String("sampling", "even", "point selection in a cell: even (deterministic) or random (seeded)")
+	areas := fs.String("port-areas", "all", "port areas the shards (and the model) carry for visit detection: all (the whole catalogue) or visited (only ports where a visit was found)")
 	if err := parse(fs, args[1:], 0); err != nil {
 		return err
+	}
+	switch *areas {
+	case "all":
+	case "visited":
+		cfg.VisitedAreasOnly = true
+	default:
+		return fmt.Errorf("unknown --port-areas %q (want all or visited)", *areas)
 	}
 	if len(files) == 0 || *out == "" {
 		fs.Usage()
@@ -274,8 +286,8 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d vessels, %d voyages (%d in progress skipped, %d too short), %d ports in the vocabulary\n",
-		len(tracks), m.Voyages["complete"], m.Voyages["in_progress"], m.Voyages["too_short"], m.Ports-1)
+	fmt.Fprintf(stdout, "%d vessels, %d voyages (%d in progress skipped, %d too short), %d ports in the vocabulary, %d port areas\n",
+		len(tracks), m.Voyages["complete"], m.Voyages["in_progress"], m.Voyages["too_short"], m.Ports-1, m.Areas)
 	for _, split := range wayprep.Splits {
 		st := m.Splits[split]
 		fmt.Fprintf(stdout, "  %-5s %5d voyages of %4d vessels, %7d cells, %8d points, %d destinations, files %v\n",

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb/geojson"
+	"github.com/portolan-sdk/portolan/export"
 	"github.com/portolan-sdk/portolan/internal/shareddata"
+	"github.com/portolan-sdk/portolan/trajectory/sim"
 	"github.com/stretchr/testify/require"
 )
 
@@ -54,6 +56,26 @@ func TestSimulatePrepareVoyages(t *testing.T) {
 		n += c
 	}
 	require.Equal(t, m.Splits["train"].Voyages, n, "voyages per destination add up")
+
+	// the shards carry the catalogue and the visit rules prediction will use
+	sh, err := export.ReadFile(filepath.Join(shards, "way-train-000.portolan"))
+	require.NoError(t, err)
+	require.Len(t, sh.Preprocessing.PortAreas, len(sim.BuiltinPorts))
+	require.Equal(t, sim.BuiltinPorts[0].Radius, sh.Preprocessing.PortAreas[0].RadiusM)
+	require.Equal(t, &export.VisitRules{MaxSpeedKnots: 1, MinDwellS: 1800}, sh.Preprocessing.Visit)
+	visited := filepath.Join(dir, "visited")
+	code, _, errOut = portolan("prepare", "way", "--ais", nmea, "--out", visited, "--port-areas", "visited")
+	require.Equal(t, 0, code, errOut)
+	sh2, err := export.ReadFile(filepath.Join(visited, "way-train-000.portolan"))
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(sh2.Preprocessing.PortAreas), len(sim.BuiltinPorts))
+	require.GreaterOrEqual(t, len(sh2.Preprocessing.PortAreas), len(sh2.Preprocessing.Ports)-1, "every vocabulary port was visited")
+	code, out, errOut = portolan("inspect", filepath.Join(shards, "way-train-000.portolan"))
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "port areas  18, radius 5–8 km")
+	require.Contains(t, out, "visits      at most 1 knots for at least 30m0s")
+	code, _, _ = portolan("prepare", "way", "--ais", nmea, "--out", visited, "--port-areas", "some")
+	require.Equal(t, 1, code)
 
 	code, out, errOut = portolan("voyages", "--ais", nmea, "--format", "geojson")
 	require.Equal(t, 0, code, errOut)

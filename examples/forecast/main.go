@@ -44,12 +44,7 @@ func run(modelPath, seriesPath string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set.Fill(m.Bundle.Preprocessing.Mean)
-	var xs [][]float32
-	for i := range set.IDs {
-		xs = append(xs, set.Series(i))
-	}
-	out, err := f.Forecast(context.Background(), xs)
+	out, err := f.ForecastSet(context.Background(), set) // columns matched by name, gaps filled
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,11 @@ type Config struct {
 	MinPoints int
 	// ShardSize is the most voyages per shard file. Default 5000.
 	ShardSize int
+	// VisitedAreasOnly keeps in the shards' port areas only the catalogue
+	// ports where a visit was found (a smaller bundle); by default every
+	// catalogue port is kept, so prediction cuts voyages exactly as
+	// preparation did.
+	VisitedAreasOnly bool
 }
 
 // DefaultConfig returns the defaults: WAY's nested-sequence settings,
@@ -58,6 +63,7 @@ type Sample struct {
 type Dataset struct {
 	Config  Config
 	Ports   []trajectory.Port // vocabulary; index 0 is "unknown"
+	Areas   []trajectory.Port // the catalogue visits were found with (see Config.VisitedAreasOnly)
 	Samples []Sample
 	Scaler  trajectory.Scaler
 	Clean   trajectory.CleanStats
@@ -88,9 +94,15 @@ func Prepare(tracks []*trajectory.Track, ports *trajectory.Ports, cfg Config) (*
 	}
 	var voyages []pending
 	used := map[int]bool{}
+	visited := map[int]bool{}
 	for _, t := range tracks {
-		vs, st := trajectory.VoyagesOf(t, ports, cfg.Clean, cfg.Visit)
+		c, st := trajectory.Clean(t, cfg.Clean)
 		d.Clean.Add(st)
+		visits := trajectory.Visits(c, ports, cfg.Visit)
+		for _, v := range visits {
+			visited[v.Port] = true
+		}
+		vs := trajectory.Voyages(c, visits)
 		split := SplitOf(cfg.Seed, t.MMSI, cfg.TrainFrac, cfg.ValFrac)
 		for _, v := range vs {
 			switch {
@@ -109,6 +121,11 @@ func Prepare(tracks []*trajectory.Track, ports *trajectory.Ports, cfg Config) (*
 				used[v.From] = true
 			}
 			voyages = append(voyages, pending{split, v})
+		}
+	}
+	for i, p := range ports.All() {
+		if !cfg.VisitedAreasOnly || visited[i] {
+			d.Areas = append(d.Areas, p)
 		}
 	}
 	// vocabulary
@@ -164,6 +181,11 @@ func (d *Dataset) Preprocessing() export.Preprocessing {
 	for _, port := range d.Ports {
 		p.Ports = append(p.Ports, export.Port{Locode: port.Locode, Name: port.Name, Lat: port.Lat, Lon: port.Lon})
 	}
+	for _, a := range d.Areas {
+		p.PortAreas = append(p.PortAreas, export.PortArea{Locode: a.Locode, Name: a.Name, Lat: a.Lat, Lon: a.Lon, RadiusM: a.Radius})
+	}
+	v := d.Config.Visit.Defaults()
+	p.Visit = &export.VisitRules{MaxSpeedKnots: v.MaxSpeedKnots, MinDwellS: v.MinDwell.Seconds()}
 	return p
 }
 
@@ -241,6 +263,7 @@ type Manifest struct {
 	GridDeg  float64                `json:"grid_resolution_deg"`
 	Features []string               `json:"features"`
 	Ports    int                    `json:"port_vocabulary"`
+	Areas    int                    `json:"port_areas"`
 	Voyages  map[string]int         `json:"voyages"`
 	Cleaning trajectory.CleanStats  `json:"cleaning"`
 	Splits   map[string]*SplitStats `json:"splits"`
@@ -266,7 +289,7 @@ func (d *Dataset) Write(dir string) (*Manifest, error) {
 	m := &Manifest{
 		Format: "portolan-way-shards/1", Seed: d.Config.Seed, MaxLen: d.Config.Nested.MaxLen, SubLen: d.Config.Nested.SubLen,
 		Sampling: []string{"even", "random"}[d.Config.Nested.Sampling], GridDeg: d.Config.Nested.Grid.Resolution(),
-		Features: trajectory.FeatureNames, Ports: len(d.Ports), Voyages: d.Counts, Cleaning: d.Clean,
+		Features: trajectory.FeatureNames, Ports: len(d.Ports), Areas: len(d.Areas), Voyages: d.Counts, Cleaning: d.Clean,
 		Splits: map[string]*SplitStats{},
 	}
 	size := d.Config.ShardSize
@@ -312,4 +335,139 @@ func portKey(p trajectory.Port) string {
 		return p.Locode
 	}
 	return p.Name
+}
+
+// Split is one split of a shard directory read back: the voyages of every
+// way-<split>-*.portolan file, concatenated, with offsets rebased.
+type Split struct {
+	Name          string
+	Preprocessing export.Preprocessing // the first shard's (all carry the same)
+	MaxLen        int
+	VoyageCells   []int32   // V+1 offsets into the cells
+	CellPoints    []int32   // C+1 offsets into the points
+	Points        []float32 // P × NumFeatures, raw
+	Centre        []float32 // C × 2: latitude, longitude
+	Hours, ETA    []float32 // per cell: hours since departure, label hours to arrival
+	Progress      []float32 // per cell
+	Ship, Dep     []int32   // per voyage
+	Dest, MMSI    []int32   // per voyage
+	Files         []string
+}
+
+// Voyages returns the number of voyages.
+func (s *Split) Voyages() int { return len(s.VoyageCells) - 1 }
+
+// Nested returns voyage v as the model's input (all its cells; inference
+// keeps the last MaxLen).
+func (s *Split) Nested(v int) trajectory.Nested {
+	n := trajectory.Nested{ShipType: int(s.Ship[v]), Departure: int(s.Dep[v])}
+	for c := s.VoyageCells[v]; c < s.VoyageCells[v+1]; c++ {
+		nc := trajectory.NestedCell{Lat: float64(s.Centre[2*c]), Lon: float64(s.Centre[2*c+1]), Hours: s.Hours[c]}
+		for p := s.CellPoints[c]; p < s.CellPoints[c+1]; p++ {
+			var f [trajectory.NumFeatures]float32
+			copy(f[:], s.Points[int(p)*trajectory.NumFeatures:])
+			nc.Features = append(nc.Features, f)
+		}
+		n.Cells = append(n.Cells, nc)
+	}
+	return n
+}
+
+// ReadSplit reads the shards of one split from dir (docs/SHARDS.md),
+// checking that offsets and lengths add up. A split without files is
+// empty, not an error.
+func ReadSplit(dir, split string) (*Split, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "way-"+split+"-*.portolan"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	s := &Split{Name: split, VoyageCells: []int32{0}, CellPoints: []int32{0}}
+	for _, f := range files {
+		b, err := export.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.add(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		s.Files = append(s.Files, filepath.Base(f))
+	}
+	return s, nil
+}
+
+func (s *Split) add(b *export.Bundle) error {
+	if b.Kind != "way-shard" {
+		return fmt.Errorf("kind %q, want way-shard", b.Kind)
+	}
+	var err error
+	if len(s.Files) == 0 {
+		s.Preprocessing = b.Preprocessing
+		if s.MaxLen, err = b.Config.Int("max_len", 512); err != nil {
+			return err
+		}
+	}
+	f32 := func(name string) []float32 {
+		if err == nil {
+			var t *export.Tensor
+			if t, err = b.Tensor(name); err == nil {
+				var v []float32
+				v, err = t.Float32s()
+				return v
+			}
+		}
+		return nil
+	}
+	i32 := func(name string) []int32 {
+		if err == nil {
+			var t *export.Tensor
+			if t, err = b.Tensor(name); err == nil {
+				var v []int32
+				v, err = t.Int32s()
+				return v
+			}
+		}
+		return nil
+	}
+	vc, cp := i32("voyage_cells"), i32("cell_points")
+	pts, centre, hours, eta, prog := f32("points"), f32("cell_centre"), f32("cell_hours"), f32("cell_eta_hours"), f32("cell_progress")
+	ship, dep, dest, mmsi := i32("ship_type"), i32("departure"), i32("destination"), i32("mmsi")
+	if err != nil {
+		return err
+	}
+	v, c := len(vc)-1, len(cp)-1
+	p := len(pts) / trajectory.NumFeatures
+	switch {
+	case v < 0 || c < 0 || vc[0] != 0 || cp[0] != 0 || int(vc[v]) != c || int(cp[c]) != p || len(pts) != p*trajectory.NumFeatures:
+		return fmt.Errorf("%w: offsets do not add up (%d voyages, %d cells, %d points)", export.ErrInvalid, v, c, p)
+	case len(centre) != 2*c || len(hours) != c || len(eta) != c || len(prog) != c:
+		return fmt.Errorf("%w: per-cell tensors do not hold %d cells", export.ErrInvalid, c)
+	case len(ship) != v || len(dep) != v || len(dest) != v || len(mmsi) != v:
+		return fmt.Errorf("%w: per-voyage tensors do not hold %d voyages", export.ErrInvalid, v)
+	}
+	for i := 1; i <= v; i++ {
+		if vc[i] < vc[i-1] {
+			return fmt.Errorf("%w: voyage offsets decrease", export.ErrInvalid)
+		}
+	}
+	for i := 1; i <= c; i++ {
+		if cp[i] < cp[i-1] {
+			return fmt.Errorf("%w: cell offsets decrease", export.ErrInvalid)
+		}
+	}
+	baseC, baseP := s.VoyageCells[len(s.VoyageCells)-1], s.CellPoints[len(s.CellPoints)-1]
+	for _, x := range vc[1:] {
+		s.VoyageCells = append(s.VoyageCells, baseC+x)
+	}
+	for _, x := range cp[1:] {
+		s.CellPoints = append(s.CellPoints, baseP+x)
+	}
+	s.Points = append(s.Points, pts...)
+	s.Centre = append(s.Centre, centre...)
+	s.Hours = append(s.Hours, hours...)
+	s.ETA = append(s.ETA, eta...)
+	s.Progress = append(s.Progress, prog...)
+	s.Ship, s.Dep = append(s.Ship, ship...), append(s.Dep, dep...)
+	s.Dest, s.MMSI = append(s.Dest, dest...), append(s.MMSI, mmsi...)
+	return nil
 }

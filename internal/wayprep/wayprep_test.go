@@ -27,6 +27,11 @@ func TestPrepareAndWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, d.Counts["complete"], 20)
 	require.Equal(t, "unknown", d.Ports[0].Name)
+	require.Equal(t, sim.BuiltinPorts, d.Areas, "the whole catalogue, radii included")
+	pre := d.Preprocessing()
+	require.Len(t, pre.PortAreas, len(sim.BuiltinPorts))
+	require.Equal(t, export.PortArea{Locode: "NLRTM", Name: "Rotterdam", Lat: 51.95, Lon: 4.05, RadiusM: 8000}, pre.PortAreas[0])
+	require.Equal(t, &export.VisitRules{MaxSpeedKnots: 1, MinDwellS: 1800}, pre.Visit)
 
 	dir := t.TempDir()
 	m, err := d.Write(dir)
@@ -61,6 +66,32 @@ func TestPrepareAndWrite(t *testing.T) {
 		require.True(t, n >= 1 && n <= 5, "1..sub_len points per cell")
 	}
 	require.Len(t, b.Preprocessing.Mean, trajectory.NumFeatures)
+
+	// ReadSplit gives back the samples as they were built
+	sp, err := ReadSplit(dir, "train")
+	require.NoError(t, err)
+	require.Equal(t, m.Splits["train"].Voyages, sp.Voyages())
+	require.Equal(t, m.Splits["train"].Files, sp.Files)
+	k := 0
+	for _, s := range d.Samples {
+		if s.Split != "train" {
+			continue
+		}
+		n := sp.Nested(k)
+		require.Equal(t, s.Destination, int(sp.Dest[k]))
+		require.Equal(t, s.Nested.ShipType, n.ShipType)
+		require.Equal(t, s.Departure, n.Departure)
+		require.Len(t, n.Cells, len(s.Nested.Cells))
+		for i, c := range s.Nested.Cells {
+			require.Equal(t, c.Features, n.Cells[i].Features)
+			require.Equal(t, c.Hours, n.Cells[i].Hours)
+			require.InDelta(t, c.Lat, n.Cells[i].Lat, 1e-5)
+		}
+		k++
+	}
+	empty, err := ReadSplit(t.TempDir(), "test")
+	require.NoError(t, err)
+	require.Equal(t, 0, empty.Voyages())
 
 	// determinism: the same input gives byte-identical shards
 	d2, err := Prepare(simTracks(t, 20, 12), ports, DefaultConfig())
@@ -102,4 +133,42 @@ func BenchmarkPipeline(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "points/s")
+}
+
+func TestReadSplitRefusesBadShards(t *testing.T) {
+	dir := t.TempDir()
+	good := func() *export.Bundle {
+		return &export.Bundle{Kind: "way-shard", Tensors: []export.Tensor{
+			export.NewI32("voyage_cells", []int{2}, []int32{0, 1}),
+			export.NewI32("cell_points", []int{2}, []int32{0, 1}),
+			export.NewF32("points", []int{1, 9}, make([]float32, 9)),
+			export.NewF32("cell_centre", []int{1, 2}, []float32{50, 1}),
+			export.NewF32("cell_hours", []int{1}, []float32{1}),
+			export.NewF32("cell_eta_hours", []int{1}, []float32{2}),
+			export.NewF32("cell_progress", []int{1}, []float32{0.5}),
+			export.NewI32("ship_type", []int{1}, []int32{1}),
+			export.NewI32("departure", []int{1}, []int32{0}),
+			export.NewI32("destination", []int{1}, []int32{1}),
+			export.NewI32("mmsi", []int{1}, []int32{244000001}),
+		}}
+	}
+	path := filepath.Join(dir, "way-test-000.portolan")
+	require.NoError(t, export.WriteFile(path, good()))
+	s, err := ReadSplit(dir, "test")
+	require.NoError(t, err)
+	require.Equal(t, 1, s.Voyages())
+	for name, edit := range map[string]func(b *export.Bundle){
+		"offsets past the cells": func(b *export.Bundle) { b.Tensors[0] = export.NewI32("voyage_cells", []int{2}, []int32{0, 2}) },
+		"a missing tensor":       func(b *export.Bundle) { b.Tensors = b.Tensors[:10] },
+		"short per-cell tensor":  func(b *export.Bundle) { b.Tensors[4] = export.NewF32("cell_hours", []int{2}, []float32{1, 2}) },
+		"another kind":           func(b *export.Bundle) { b.Kind = "td-shard" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := good()
+			edit(b)
+			require.NoError(t, export.WriteFile(path, b))
+			_, err := ReadSplit(dir, "test")
+			require.Error(t, err)
+		})
+	}
 }

@@ -31,9 +31,10 @@ from .crc32c import crc32c
 
 MAGIC = b"PORTOLAN"
 HEADER_SIZE = 24
-VERSION = (1, 0)
+VERSION = (1, 1)  # 1.1 added preprocessing port_areas and visit
 MAX_BODY_SIZE = 1 << 31
 MAX_RANK = 8
+MAX_PORT_RADIUS_M = 100000.0
 DTYPES = {"f32": 4, "f16": 2, "int8": 1, "i32": 4}
 
 
@@ -151,7 +152,8 @@ def quantize_int8(rows: np.ndarray):
 class Bundle:
     kind: str
     config: Dict[str, Any] = field(default_factory=dict)
-    # features, mean, std, grid {system, resolution_deg}, ship_types, ports [{locode, name, lat, lon}]
+    # features, mean, std, grid {system, resolution_deg}, ship_types, ports [{locode, name, lat, lon}],
+    # port_areas [{locode, name, lat, lon, radius_m}], visit {max_speed_knots, min_dwell_s} or None
     preprocessing: Dict[str, Any] = field(default_factory=dict)
     tensors: List[Tensor] = field(default_factory=list)
     # tool, version, framework, created (RFC 3339), metrics {str: float}, extra {str: str}
@@ -211,6 +213,14 @@ class Bundle:
         for i, port in enumerate(p.get("ports") or []):
             if not (-90 <= port.get("lat", 0) <= 90 and -180 <= port.get("lon", 0) <= 180):
                 raise BundleError("port %d off the globe" % i)
+        for i, a in enumerate(p.get("port_areas") or []):
+            if not (-90 <= a["lat"] <= 90 and -180 <= a["lon"] <= 180 and 0 < a["radius_m"] < MAX_PORT_RADIUS_M):
+                raise BundleError("port area %d (%s %s) at %r, %r radius %r m" % (
+                    i, a.get("locode", ""), a.get("name", ""), a["lat"], a["lon"], a["radius_m"]))
+        v = p.get("visit")
+        if v is not None and not (0 < v["max_speed_knots"] < 100 and 0 <= v["min_dwell_s"] <= 30 * 24 * 3600):
+            raise BundleError("visit rules max_speed_knots %r (0..100), min_dwell_s %r (0..30 days)"
+                              % (v["max_speed_knots"], v["min_dwell_s"]))
 
 
 def _f32list(v) -> list:
@@ -255,6 +265,12 @@ def encode(bundle: Bundle) -> bytes:
             "ship_types": list(p.get("ship_types") or []),
             "ports": [{"locode": x.get("locode", ""), "name": x.get("name", ""),
                        "lat": float(x["lat"]), "lon": float(x["lon"])} for x in (p.get("ports") or [])],
+            "port_areas": [{"locode": x.get("locode", ""), "name": x.get("name", ""), "lat": float(x["lat"]),
+                            "lon": float(x["lon"]), "radius_m": float(x["radius_m"])}
+                           for x in (p.get("port_areas") or [])],
+            "visit": None if p.get("visit") is None else {
+                "max_speed_knots": float(p["visit"]["max_speed_knots"]),
+                "min_dwell_s": float(p["visit"]["min_dwell_s"])},
         },
         "tensors": [{
             "name": t.name, "dtype": t.dtype, "shape": [int(d) for d in t.shape], "data": bytes(t.data),
@@ -327,6 +343,8 @@ def decode(data: bytes) -> Bundle:
                    "grid": p.get("grid"),
                    "ship_types": p.get("ship_types") or [],
                    "ports": p.get("ports") or [],
+                   "port_areas": p.get("port_areas") or [],
+                   "visit": p.get("visit"),
                },
                producer=m.get("producer") or {})
     for i, t in enumerate(m["tensors"]):

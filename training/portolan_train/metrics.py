@@ -26,6 +26,11 @@ def _Phi_inv(p):
     return np.array([NormalDist().inv_cdf(float(x)) for x in np.atleast_1d(p)])
 
 
+# the central-interval levels calibration is measured at, computed as Go's
+# uncertainty.Levels computes them (0.05·(i+1), bit for bit)
+LEVELS = [0.05 * (i + 1) for i in range(19)]
+
+
 def rmse(y, mu):
     return float(np.sqrt(np.mean((y - mu) ** 2)))
 
@@ -60,8 +65,31 @@ def picp(y, mu, var, level=0.9):
 def mace(y, mu, var, levels=None):
     """Mean absolute calibration error over central-interval levels 0.05..0.95."""
     if levels is None:
-        levels = np.linspace(0.05, 0.95, 19)
+        levels = LEVELS
     return float(np.mean([abs(picp(y, mu, var, p) - p) for p in levels]))
+
+
+def calibration_curve(y, mu, var, levels=None):
+    """(level, observed coverage) of the central Gaussian intervals at
+    levels 0.05..0.95: the points of a reliability diagram."""
+    if levels is None:
+        levels = LEVELS
+    return [(float(p), picp(y, mu, var, p)) for p in levels]
+
+
+def ence(y, mu, var, bins=10):
+    """Expected normalised calibration error (Levi et al. 2019): rows sorted
+    by predicted variance (stable) into equal-count bins (bin b holds rows
+    b·n//k to (b+1)·n//k), (1/k) Σ_b |RMV_b − RMSE_b| / RMV_b."""
+    idx = np.argsort(var, kind="stable")
+    n = len(idx)
+    k = max(1, min(bins, n))
+    s = 0.0
+    for b in range(k):
+        sel = idx[b * n // k:(b + 1) * n // k]
+        rmv = math.sqrt(np.mean(var[sel]))
+        s += abs(rmv - math.sqrt(np.mean((y[sel] - mu[sel]) ** 2))) / rmv
+    return s / k
 
 
 def sharpness(var):
@@ -74,5 +102,5 @@ def all_metrics(y, mu, var):
     return {
         "r2": r2(y, mu), "rmse": rmse(y, mu), "mae": mae(y, mu), "nll": gaussian_nll(y, mu, var),
         "crps": crps_gaussian(y, mu, var), "mace": mace(y, mu, var), "picp90": picp(y, mu, var, 0.9),
-        "sharpness": sharpness(var),
+        "ence": ence(y, mu, var), "sharpness": sharpness(var),
     }

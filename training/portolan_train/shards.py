@@ -55,6 +55,10 @@ class Shards:
         if self.preprocessing is None:
             raise pb.BundleError("%s: no shards" % directory)
         p = self.preprocessing
+        width = self.splits["train"].points.shape[1]
+        if len(p["features"]) != width or len(p["mean"]) != width:
+            raise pb.BundleError("%s: %d feature names and %d means for points of %d features"
+                                 % (directory, len(p["features"]), len(p["mean"]), width))
         self.mean = np.asarray(p["mean"], np.float32)
         self.std = np.asarray(p["std"], np.float32)
         self.n_ports = len(p["ports"])

@@ -22,6 +22,7 @@ for ConcTD, so Go reproduces PyTorch's MC samples exactly.
 
 import math
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -107,42 +108,94 @@ def gaussian_nll(mu, logvar, y):
     return (0.5 * (logvar + (y - mu) ** 2 * torch.exp(-logvar))).mean() + 0.5 * math.log(2 * math.pi)
 
 
-def fit(X, y, kind="mc-td", alpha=0.1, backbone="lstm", epochs=100, batch_size=64, lr=1e-3, seed=1,
-        device="cpu", amp=False, reg_weight=None, patience=0, val_frac=0.1, log=None, dropout=0.0):
-    """Train on raw X (N, T, D) and y (N,) in target units; returns (model, scaler, info).
+# Concrete dropout's prior length-scale l (Gal et al. 2017, their default):
+# the weight term is (l²/N)·||W||²/(1−p) for the weights W that see the
+# dropped units.
+LENGTH_SCALE = 1e-4
 
-    With patience > 0, val_frac of the data is held out and training stops
-    once its NLL (averaged over 3 dropout draws) has not improved for
-    `patience` epochs; the best weights are kept (the paper trains with
-    early stopping on a validation split)."""
+
+def regulariser(model, length_scale=LENGTH_SCALE):
+    """The Concrete-dropout regulariser of a ConcTD model, before the 1/N
+    factor: the dropout term K·Σ_t [p_t log p_t + (1−p_t) log(1−p_t)]
+    (TemporalDropout.regulariser) plus the weight term
+    l²·||W||²·mean_t 1/(1−p_t), W the first layer's input weights (LSTM
+    weight_ih_l0 or the transformer's input projection), which every step
+    shares, so each step's 1/(1−p_t) is averaged rather than summed (a
+    weight decay independent of T). Zero for other kinds."""
+    r = model.td.regulariser()
+    if model.cfg["kind"] != "concrete" or not length_scale:
+        return r
+    w = model.lstm.weight_ih_l0 if model.cfg["backbone"] == "lstm" else model.inp.weight
+    return r + length_scale ** 2 * w.pow(2).sum() * torch.mean(1 / (1 - model.td.rates()))
+
+
+def scaler_of(X, y):
+    """Scaler statistics of training data with NaN gaps: the feature mean
+    over the observed values, then the std after filling gaps with it (a
+    gap reads as 0 after scaling); target mean and std."""
+    D = X.shape[-1]
+    flat = X.reshape(-1, D)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing feature
+        mean = np.nanmean(flat, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0).astype(np.float32)
+    std = fill(X, mean).reshape(-1, D).std(0).astype(np.float32)
+    std[std < 1e-6] = 1
+    return dict(x_mean=mean, x_std=std, y_mean=float(np.mean(y)), y_std=float(np.std(y)) or 1.0)
+
+
+def fill(X, mean):
+    """X with NaN gaps replaced by the per-feature mean (a copy when it has gaps)."""
+    bad = np.isnan(X)
+    if not bad.any():
+        return X
+    X = X.copy()
+    X[bad] = np.broadcast_to(np.asarray(mean, X.dtype), X.shape)[bad]
+    return X
+
+
+def fit(X, y, kind="concrete", alpha=0.1, backbone="lstm", epochs=400, batch_size=32, lr=1e-3, seed=1,
+        device="cpu", amp=False, reg_weight=None, patience=0, val=None, log=None, dropout=0.0,
+        length_scale=LENGTH_SCALE, log_every=1, label=""):
+    """Train on raw X (N, T, D; NaN = gap) and y (N,) in target units, on
+    all of it; returns (model, scaler, info).
+
+    val, a pair (X_val, y_val), is scored every epoch (Gaussian NLL, mean of
+    3 temporal-dropout draws); with patience > 0 training stops once it has
+    not improved for patience epochs and the best epoch's weights are kept
+    (the paper stops early on a validation split). log, when given, gets
+    one line every log_every epochs (loss, validation, best epoch) and the
+    stop reason. info: step_ms, epochs (run), best_epoch, best_val, stop,
+    history [(epoch, loss, val)]."""
     import copy
 
     from . import device as dev
     dev.seed_everything(seed)
     device = torch.device(device) if isinstance(device, str) else device
-    x_mean = X.reshape(-1, X.shape[-1]).mean(0)
-    x_std = X.reshape(-1, X.shape[-1]).std(0)
-    x_std[x_std < 1e-6] = 1
-    y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+    scaler = scaler_of(X, y)
     N, T, D = X.shape
     model = TDRegressor(T, D, backbone=backbone, kind=kind, alpha=alpha, dropout=dropout).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    Xt = torch.as_tensor((X - x_mean) / x_std, dtype=torch.float32, device=device)
-    yt = torch.as_tensor((y - y_mean) / y_std, dtype=torch.float32, device=device)
+
+    def tensors(Xr, yr):
+        Xz = (fill(Xr, scaler["x_mean"]) - scaler["x_mean"]) / scaler["x_std"]
+        return (torch.as_tensor(Xz, dtype=torch.float32, device=device),
+                torch.as_tensor((yr - scaler["y_mean"]) / scaler["y_std"], dtype=torch.float32, device=device))
+
+    Xt, yt = tensors(X, y)
+    Xv, yv = tensors(*val) if val is not None and len(val[0]) else (None, None)
     g = torch.Generator(device="cpu")
     g.manual_seed(seed)
-    idx_all = torch.randperm(N, generator=g)
-    n_val = int(round(val_frac * N)) if patience > 0 else 0
-    val_idx, tr_idx = idx_all[:n_val].to(device), idx_all[n_val:].to(device)
-    n_tr = len(tr_idx)
     if reg_weight is None:
-        reg_weight = 1.0 / max(1, n_tr)  # a KL term: one per dataset, shared by its samples
-    times = []
-    best, best_state, bad = float("inf"), None, 0
-    for ep in range(epochs):
+        reg_weight = 1.0 / max(1, N)  # a KL term: one per dataset, shared by its samples
+    times, history = [], []
+    best, best_epoch, best_state, bad, stop = float("inf"), 0, None, 0, ""
+    ep = 0
+    for ep in range(1, epochs + 1):
         model.train()
-        perm = tr_idx[torch.randperm(n_tr, generator=g).to(device)]
-        for i in range(0, n_tr, batch_size):
+        perm = torch.randperm(N, generator=g).to(device)
+        tot, nb = 0.0, 0
+        for i in range(0, N, batch_size):
             idx = perm[i:i + batch_size]
             if len(idx) < 2:
                 continue
@@ -157,30 +210,55 @@ def fit(X, y, kind="mc-td", alpha=0.1, backbone="lstm", epochs=100, batch_size=6
                 if log:
                     log("bf16 autocast failed (%s); training in float32" % str(e).splitlines()[0])
                 mu, lv = model(Xt[idx])
-            loss = gaussian_nll(mu.float(), lv.float(), yt[idx]) + reg_weight * model.td.regulariser()
+            loss = gaussian_nll(mu.float(), lv.float(), yt[idx]) + reg_weight * regulariser(model, length_scale)
             opt.zero_grad()
             loss.backward()
             opt.step()
             if device.type == "cuda":
                 torch.cuda.synchronize()
             times.append(time.perf_counter() - t0)
-        if n_val:
+            tot, nb = tot + float(loss), nb + 1
+        v = None
+        if Xv is not None:
             model.eval()
             with torch.no_grad():
-                v = float(np.mean([float(gaussian_nll(*model(Xt[val_idx]), yt[val_idx])) for _ in range(3)]))
+                v = float(np.mean([float(gaussian_nll(*model(Xv), yv)) for _ in range(3)]))
             if v < best - 1e-4:
-                best, best_state, bad = v, copy.deepcopy(model.state_dict()), 0
+                best, best_epoch, best_state, bad = v, ep, copy.deepcopy(model.state_dict()), 0
             else:
                 bad += 1
-                if bad >= patience:
-                    break
-        if log and (ep + 1) % max(1, epochs // 5) == 0:
-            log("epoch %d loss %.4f" % (ep + 1, float(loss)))
-    if best_state is not None:
+        history.append((ep, tot / max(1, nb), v))
+        if log and (ep % max(1, log_every) == 0 or ep == 1):
+            line = "%sepoch %d/%d loss %.4f" % (label, ep, epochs, tot / max(1, nb))
+            if v is not None:
+                line += " val_nll %.4f best %.4f @ epoch %d" % (v, best, best_epoch)
+                if patience:
+                    line += " (%d/%d without improvement)" % (bad, patience)
+            log(line)
+        if Xv is not None and patience and bad >= patience:
+            stop = "validation NLL did not improve for %d epochs" % patience
+            break
+    if not stop:
+        stop = "reached --epochs %d" % epochs
+    if best_state is not None and patience:
         model.load_state_dict(best_state)
-    scaler = dict(x_mean=x_mean.astype(np.float32), x_std=x_std.astype(np.float32), y_mean=y_mean, y_std=y_std)
+    if Xv is None:
+        best_epoch = ep if epochs else 0
+    if log:
+        msg = "%sstopped after epoch %d: %s" % (label, ep if epochs else 0, stop)
+        if Xv is not None:
+            msg += "; best epoch %d (val_nll %.4f)%s" % (best_epoch, best, ", its weights kept" if patience else "")
+        log(msg)
     return model.eval(), scaler, {"step_ms": 1000 * float(np.median(times)) if times else 0.0,
-                                  "epochs": ep + 1 if epochs else 0, "amp": bool(amp and device.type == "cuda")}
+                                  "epochs": ep if epochs else 0, "best_epoch": best_epoch,
+                                  "best_val": best if Xv is not None else None, "stop": stop,
+                                  "history": history, "amp": bool(amp and device.type == "cuda")}
+
+
+def predict(model, scaler, X, samples=20, seed=1):
+    """mc_predict on raw X whose gaps (NaN) are filled with the scaler mean,
+    as the Go runtime fills them."""
+    return mc_predict(model, scaler, fill(X, scaler["x_mean"]), samples, seed)
 
 
 def mc_predict(model, scaler, X, samples=20, seed=1):

@@ -196,35 +196,79 @@ def to_torch(b, device):
     return {k: torch.as_tensor(v, device=device) for k, v in b.items()}
 
 
+class Score:
+    """WAY metrics over voyage steps, the definitions `portolan evaluate`
+    uses (a cross-language test holds Go's to these):
+
+    * a step is correct at k when fewer than k destination classes (class 0,
+      "unknown", is never a prediction) have a logit strictly above the true
+      class's; top-1 and top-5 accuracy are the shares of correct steps;
+    * the progress quarter of a step is min(3, int(4·progress)) with
+      progress in float32 (the shards' cell_progress);
+    * ETA MAE is the mean |predicted − true| hours over every step;
+    * nll is the mean cross-entropy of the true class over every step."""
+
+    def __init__(self):
+        self.correct = np.zeros((2, 4))  # top-1, top-5 by quarter
+        self.total = np.zeros(4)
+        self.eta_err, self.nll, self.n = 0.0, 0.0, 0
+
+    def add(self, logits, eta_hours, destination, progress, eta_true):
+        """One voyage's steps: logits (L, P), eta_hours (L,), destination
+        (an int), progress (L,) float32, eta_true (L,) hours."""
+        logits = np.asarray(logits, np.float64)
+        t = logits[:, destination]
+        above = (logits[:, 1:] > t[:, None]).sum(1)
+        q = np.minimum(3, (np.asarray(progress, np.float32) * np.float32(4)).astype(np.int64))
+        for k, top in enumerate((1, 5)):
+            np.add.at(self.correct[k], q, (above < top).astype(np.float64))
+        np.add.at(self.total, q, 1)
+        self.eta_err += float(np.abs(np.asarray(eta_hours, np.float64) - np.asarray(eta_true, np.float64)).sum())
+        m = logits.max(1)
+        self.nll += float((m + np.log(np.exp(logits - m[:, None]).sum(1)) - t).sum())
+        self.n += len(t)
+
+    def result(self):
+        out = {}
+        for k, name in enumerate(("acc", "top5")):
+            acc = self.correct[k] / np.maximum(self.total, 1)
+            for i in range(4):
+                out["%s_q%d" % (name, i + 1)] = float(acc[i])
+            out[name] = float(self.correct[k].sum() / max(1, self.total.sum()))
+        out["eta_mae_h"] = self.eta_err / max(1, self.n)
+        out["nll"] = self.nll / max(1, self.n)
+        out["steps"] = float(self.n)
+        return out
+
+
 def evaluate(model, split, sh, device, batch_size=64):
-    """Top-1 destination accuracy by trajectory-progress quarter, and ETA MAE (hours)."""
+    """Top-1 and top-5 destination accuracy by trajectory-progress quarter,
+    ETA MAE (hours) and cross-entropy over every step of split (Score)."""
     from .shards import batch as make_batch
     model.eval()
-    correct, total = np.zeros(4), np.zeros(4)
-    eta_err, eta_n = 0.0, 0
+    score = Score()
     with torch.no_grad():
         for i in range(0, len(split), batch_size):
             b = make_batch(split, list(range(i, min(len(split), i + batch_size))), sh.sub_len, sh.max_len, sh.mean, sh.std)
             t = to_torch(b, device)
             logits, eta = model(t["spacetime"], t["sub_x"], t["sub_len"], t["ship"], t["departure"])
-            valid = b["sub_len"] > 0
-            pred = logits.argmax(-1).cpu().numpy()
-            ok = pred == b["destination"][:, None]
-            q = np.clip((b["progress"] * 4).astype(int), 0, 3)
-            for k in range(4):
-                m = valid & (q == k)
-                correct[k] += ok[m].sum()
-                total[k] += m.sum()
-            eta_err += np.abs(eta.float().cpu().numpy() * ETA_SCALE - b["eta"])[valid].sum()
-            eta_n += valid.sum()
-    acc = correct / np.maximum(total, 1)
-    return {"acc_q1": acc[0], "acc_q2": acc[1], "acc_q3": acc[2], "acc_q4": acc[3],
-            "acc": correct.sum() / max(1, total.sum()), "eta_mae_h": eta_err / max(1, eta_n)}
+            logits = logits.float().cpu().numpy()
+            eta_h = eta.float().cpu().numpy() * ETA_SCALE
+            for j, n in enumerate((b["sub_len"] > 0).sum(1)):
+                score.add(logits[j, :n], eta_h[j, :n], int(b["destination"][j]), b["progress"][j, :n], b["eta"][j, :n])
+    return score.result()
 
 
-def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1, device="auto",
-          gradient_dropout=True, amp=True, log=print, max_steps=None):
-    """Train WAY on shards; returns (model, shards, metrics)."""
+def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1, device="auto",
+          gradient_dropout=True, amp=True, log=print, max_steps=None, patience=0):
+    """Train WAY on the shards' train split; returns (model, shards, metrics).
+
+    Every epoch logs the training loss and, when the shards have a val
+    split, its cross-entropy, accuracy and ETA error and the best epoch so
+    far (by validation cross-entropy). With patience > 0 training stops once
+    that has not improved for patience epochs and the best weights are kept."""
+    import copy
+
     from . import device as dev
     from .shards import Shards, batch as make_batch
     dev.seed_everything(seed)
@@ -241,6 +285,9 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
     tr = sh.splits["train"]
     if len(tr) == 0:
         raise SystemExit("%s: the train split is empty" % shards_dir)
+    val = sh.splits["val"] if len(sh.splits["val"]) else None
+    if patience and val is None:
+        raise SystemExit("--patience needs a val split in %s (portolan prepare way splits by vessel)" % shards_dir)
     model = WAY(sh.n_ports, sh.n_ship, sub_len=sh.sub_len, **CONFIGS[config]).to(device)  # same init on every rank
     net = model
     if world > 1:
@@ -250,13 +297,14 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
     gen = torch.Generator(device=device)
     gen.manual_seed(seed + rank)
     step_times = []
-    steps = 0
-    for ep in range(epochs):
+    steps, ep, stop = 0, 0, ""
+    best, best_epoch, best_state, bad = float("inf"), 0, None, 0
+    for ep in range(1, epochs + 1):
         model.train()
         order = rng.permutation(len(tr))
         order = order[: len(order) // world * world][rank::world]  # equal shares keep the all-reduces in step
-        prog = dev.Progress((len(order) + batch_size - 1) // batch_size, "way epoch %d" % (ep + 1))
-        tot = 0.0
+        prog = dev.Progress((len(order) + batch_size - 1) // batch_size, "way epoch %d" % ep)
+        tot, nb = 0.0, 0
         for i in range(0, len(order), batch_size):
             b = to_torch(make_batch(tr, order[i:i + batch_size].tolist(), sh.sub_len, sh.max_len, sh.mean, sh.std, rng), device)
             t0 = time.perf_counter()
@@ -277,18 +325,44 @@ def train(shards_dir, config="small", epochs=20, batch_size=32, lr=1e-3, seed=1,
             if device.type == "cuda":
                 torch.cuda.synchronize()
             step_times.append(time.perf_counter() - t0)
-            tot += float(loss)
+            tot, nb = tot + float(loss), nb + 1
             steps += 1
             prog.update(loss=float(loss))
             if max_steps and steps >= max_steps:
                 break
         prog.close()
-        log("epoch %d loss %.4f" % (ep + 1, tot / max(1, (len(order) + batch_size - 1) // batch_size)))
+        line = "epoch %d/%d loss %.4f" % (ep, epochs, tot / max(1, nb))
+        if val is not None:  # every rank scores the same model: the same stop decision everywhere
+            v = evaluate(model, val, sh, device)
+            if v["nll"] < best - 1e-4:
+                best, best_epoch, bad = v["nll"], ep, 0
+                if patience:
+                    best_state = copy.deepcopy(model.state_dict())
+            else:
+                bad += 1
+            line += " val_nll %.4f val_acc %.3f val_top5 %.3f val_eta_mae_h %.1f best %.4f @ epoch %d" % (
+                v["nll"], v["acc"], v["top5"], v["eta_mae_h"], best, best_epoch)
+            if patience:
+                line += " (%d/%d without improvement)" % (bad, patience)
+        if rank == 0:
+            log(line)
         if max_steps and steps >= max_steps:
+            stop = "reached --max-steps %d" % max_steps
             break
+        if patience and bad >= patience:
+            stop = "validation cross-entropy did not improve for %d epochs" % patience
+            break
+    stop = stop or "reached --epochs %d" % epochs
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    if rank == 0:
+        msg = "stopped after epoch %d: %s" % (ep, stop)
+        if val is not None:
+            msg += "; best epoch %d (val_nll %.4f)%s" % (best_epoch, best, ", its weights kept" if patience else "")
+        log(msg)
     metrics = {"step_ms": 1000 * float(np.median(step_times)) if step_times else 0.0,
                "amp": float(amp and device.type == "cuda"), "gradient_dropout": float(gradient_dropout),
-               "world_size": float(world)}
+               "world_size": float(world), "epochs": float(ep), "best_epoch": float(best_epoch)}
     if world > 1:
         import torch.distributed as dist
         dist.barrier()

@@ -17,6 +17,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from portolan_train import bundle as pb  # noqa: E402
 
 
+AREAS = [{"locode": "NLRTM", "name": "Rotterdam", "lat": 51.95, "lon": 4.14, "radius_m": 10000.0},
+         {"locode": "", "name": "Anchorage B", "lat": 51.99, "lon": 3.5, "radius_m": 3000.0}]
+
+
 def source_values(n):
     # ((i*37) % 1000 - 500) / 3 in float64, rounded once to float32, plus
     # edge values: -0, an f16 subnormal, the largest f16, a tie case.
@@ -32,7 +36,8 @@ def make(dtype):
                   preprocessing={"features": ["a", "b"], "mean": [1.5, -2.0], "std": [0.25, 3.0],
                                  "grid": {"system": "georef", "resolution_deg": 0.5},
                                  "ship_types": ["unknown", "cargo"],
-                                 "ports": [{"locode": "NLRTM", "name": "Rotterdam", "lat": 51.95, "lon": 4.14}]},
+                                 "ports": [{"locode": "NLRTM", "name": "Rotterdam", "lat": 51.95, "lon": 4.14}],
+                                 "port_areas": AREAS, "visit": {"max_speed_knots": 1.5, "min_dwell_s": 1800.0}},
                   producer={"tool": "crosslang", "version": "1", "framework": "numpy",
                             "created": "2026-01-02T03:04:05Z", "metrics": {"loss": 0.5}, "extra": {"k": "v"}})
     b.add("w", source_values(35).reshape(5, 7))
@@ -52,6 +57,9 @@ def check(path):
     assert p["features"] == ["a", "b"] and list(p["mean"]) == [1.5, -2.0] and list(p["std"]) == [0.25, 3.0], p
     assert p["grid"] == {"system": "georef", "resolution_deg": 0.5}, p["grid"]
     assert p["ports"] == [{"locode": "NLRTM", "name": "Rotterdam", "lat": 51.95, "lon": 4.14}], p["ports"]
+    assert p["port_areas"] == AREAS, p["port_areas"]
+    assert p["visit"] == {"max_speed_knots": 1.5, "min_dwell_s": 1800.0}, p["visit"]
+    assert got.version == pb.VERSION, got.version
     assert got.producer["metrics"] == {"loss": 0.5} and got.producer["created"] == "2026-01-02T03:04:05Z"
     assert [t.name for t in got.tensors] == ["w", "bias", "s", "ids"]
     for g, w in zip(got.tensors, want.tensors):

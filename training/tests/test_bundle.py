@@ -31,7 +31,7 @@ def test_round_trip(dtype):
     pb.write(b, buf, dtype=dtype)
     got = pb.read(io.BytesIO(buf.getvalue()))
     assert got.kind == "mlp" and got.config == {"hidden": 4, "nested": {"a": [1, 2]}}
-    assert got.version == (1, 0)
+    assert got.version == pb.VERSION == (1, 1)
     assert got.producer["metrics"] == {"loss": 0.25}
     # int8 applies to matrices only; vectors stay f32
     assert got.tensor("b").dtype == ("f32" if dtype == "int8" else dtype)
@@ -57,7 +57,7 @@ def test_errors():
     flipped = bytearray(good)
     flipped[-3] ^= 0x10
     v2 = bytearray(good)
-    struct.pack_into("<H", v2, 8, 2)
+    struct.pack_into("<HH", v2, 8, 2, 0)
     cases = [
         (b"PK\x03\x04" + b"\0" * 30, "bad magic"),
         (good[:10], "truncated"),

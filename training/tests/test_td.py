@@ -1,8 +1,12 @@
+import os
+
 import numpy as np
 import pytest
 import torch
 
 from portolan_train import data, td
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def test_shapes_both_backbones():
@@ -74,11 +78,29 @@ def test_fit_reduces_loss_and_export_round_trip(tmp_path):
 def test_csv_and_gaps(tmp_path):
     p = tmp_path / "s.csv"
     p.write_text("id,step,ndvi,vv,target\na,0,0.5,-10,100\na,1,,-11,100\nb,0,0.3,-9,80\nb,1,0.4,NA,80\n")
-    X, y, names = data.load_csv(str(p))
-    assert X.shape == (2, 2, 2) and names == ["ndvi", "vv"]
-    assert np.all(np.isfinite(X))
+    X, y, names, groups = data.load_csv(str(p))
+    assert X.shape == (2, 2, 2) and names == ["ndvi", "vv"] and groups is None
+    assert np.isnan(X[0, 1, 0]) and np.isnan(X[1, 1, 1])  # gaps stay NaN until the training mean fills them
+    X = data.impute(X)
     assert X[0, 1, 0] == pytest.approx((0.5 + 0.3 + 0.4) / 3)  # gap filled with the feature mean
     assert y.tolist() == [100, 80]
+    p.write_text("id,step,ndvi,target\na,0,0.5,100\nb,0,0.3,\n")
+    with pytest.raises(data.SeriesError, match="1 series without a target"):
+        data.load_csv(str(p))
+
+
+def test_series_rules_fixture():
+    """testdata/series/rules.csv read by the rules Go follows (the Go test
+    TestSeriesCrossLanguage compares both readers value by value)."""
+    s = data.read_series_csv(os.path.join(ROOT, "testdata", "series", "rules.csv"), group="site")
+    assert s["ids"] == ["a", "b", "c"] and s["steps"] == [-1, 0, 1, 2]
+    assert s["features"] == ["ndvi", "vv"] and s["groups"] == ["south", "north", "north"]
+    assert s["y"].tolist() == [100.5, 80, 7]
+    assert s["X"][0, 0].tolist() == [np.float32(0.123456789012), -150.0]
+    assert np.isnan(s["X"][1, 0]).all() and np.isnan(s["X"][2, 1:]).all()
+    for name in sorted(os.listdir(os.path.join(ROOT, "testdata", "series", "invalid"))):
+        with pytest.raises(data.SeriesError):
+            data.read_series_csv(os.path.join(ROOT, "testdata", "series", "invalid", name), group="site")
 
 
 def test_kfold_partitions():

@@ -103,9 +103,12 @@ def test_training_reduces_loss():
 
 
 def test_train_export_inspect(sample_shards, portolan_cli, tmp_path):
-    model, sh, metrics = way.train(sample_shards, "small", epochs=1, batch_size=8, device="cpu", max_steps=2,
-                                   log=lambda *a: None)
-    assert "step_ms" in metrics
+    lines = []
+    model, sh, metrics = way.train(sample_shards, "small", epochs=3, batch_size=8, device="cpu", max_steps=2,
+                                   log=lambda *a: lines.append(" ".join(map(str, a))))
+    assert "step_ms" in metrics and "val_top5" in metrics and metrics["epochs"] == 1
+    assert lines[0].startswith("epoch 1/3 loss") and "val_nll" in lines[0] and "best" in lines[0]
+    assert lines[-1].startswith("stopped after epoch 1: reached --max-steps 2; best epoch 1")
     out = str(tmp_path / "way.portolan")
     way.export(model, sh, out, metrics)
     # Go reads what Python wrote
@@ -122,6 +125,21 @@ def test_train_export_inspect(sample_shards, portolan_cli, tmp_path):
         a2, e2 = run(m2, bb)
     assert torch.allclose(a1, a2, atol=1e-6) and torch.allclose(e1, e2, atol=1e-6)
     assert b.config["n_ports"] == sh.n_ports and len(b.preprocessing["ports"]) == sh.n_ports
+    # the bundle carries what prediction needs to cut voyages as prepare did
+    assert b.preprocessing["port_areas"] == sh.preprocessing["port_areas"] and len(b.preprocessing["port_areas"]) == 18
+    assert b.preprocessing["visit"] == {"max_speed_knots": 1.0, "min_dwell_s": 1800.0}
+    assert len(b.preprocessing["features"]) == 9
+
+
+def test_score_definitions():
+    s = way.Score()
+    logits = np.array([[9.0, 1.0, 3.0, 2.0], [0.0, 5.0, 5.0, 1.0], [0.0, 1.0, 2.0, 3.0]])
+    # step 0: class 0 ("unknown") is never a prediction, so destination 2 is top-1;
+    # step 1: a tie with the true class counts as correct; step 2: rank 3
+    s.add(logits, [10.0, 20.0, 30.0], 2, np.array([0.1, 0.5, 0.99], np.float32), [12.0, 20.0, 25.0])
+    r = s.result()
+    assert (r["acc_q1"], r["acc_q3"], r["acc_q4"], r["acc"]) == (1.0, 1.0, 0.0, pytest.approx(2 / 3))
+    assert r["top5"] == 1.0 and r["eta_mae_h"] == pytest.approx(7 / 3) and r["steps"] == 3
 
 
 def test_torchrun_ddp(sample_shards, tmp_path):
