@@ -27,7 +27,11 @@ const TestTags = "portolan_testexports"
 // bytes on any machine; -s -w drop the name section and DWARF (function
 // names in trap messages), which are not needed to run it.
 func Args(out string, tags ...string) []string {
-	args := []string{"build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=-s -w -buildid="}
+	return args(out, "-s -w -buildid=", tags)
+}
+
+func args(out, ldflags string, tags []string) []string {
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=" + ldflags}
 	if len(tags) > 0 {
 		args = append(args, "-tags="+strings.Join(tags, ","))
 	}
@@ -44,7 +48,16 @@ func Env() []string {
 // Build builds the guest into out from the module rooted at root. Extra
 // go flags (such as -a) go before the package.
 func Build(ctx context.Context, root, out string, extra []string, tags ...string) error {
-	args := Args(out, tags...)
+	return build(ctx, root, Args(out, tags...), extra)
+}
+
+// BuildNamed builds the guest as Build does but keeps the name section
+// (function names), for CodeByPackage.
+func BuildNamed(ctx context.Context, root, out string) error {
+	return build(ctx, root, args(out, "-buildid=", nil), nil)
+}
+
+func build(ctx context.Context, root string, args, extra []string) error {
 	args = append(args[:1], append(append([]string{}, extra...), args[1:]...)...)
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir, cmd.Env = root, Env()

@@ -65,8 +65,12 @@ func (g *guest) run(h handler, req []byte) (st abi.Status) {
 	ans, err := h(g, req, g.answer[:0])
 	if err != nil {
 		st = classify(err)
+		msg := err.Error()
+		if e, ok := err.(*abi.Error); ok {
+			msg = e.Message // the host adds the status
+		}
 		g.answer = g.answer[:0]
-		g.lastErr = append(g.lastErr[:0], err.Error()...)
+		g.lastErr = append(g.lastErr[:0], msg...)
 		return st
 	}
 	g.answer, g.lastErr = ans, g.lastErr[:0]

@@ -102,4 +102,3 @@ func BenchmarkTD(b *testing.B) {
 		})
 	}
 }
-

@@ -4,7 +4,9 @@
 //
 // It prints the module's raw and gzip sizes. With -check it builds a
 // second time from scratch (go build -a) and fails unless the two modules
-// are byte-identical; with -budget it fails when the raw size is over it.
+// are byte-identical; with -budget it fails when the raw size is over it;
+// with -sizes it prints the module's sections and the code of each Go
+// package (from a second build that keeps function names).
 package main
 
 import (
@@ -22,14 +24,15 @@ func main() {
 	out := flag.String("o", "build/wasm/portolan.wasm", "output file")
 	check := flag.Bool("check", false, "rebuild from scratch and require identical bytes")
 	budget := flag.Int("budget", 0, "largest raw size in bytes (0: no limit)")
+	sizes := flag.Int("sizes", 0, "print the sections and the code of the N largest packages")
 	flag.Parse()
-	if err := run(*out, *check, *budget); err != nil {
+	if err := run(*out, *check, *budget, *sizes); err != nil {
 		fmt.Fprintln(os.Stderr, "wasmbuild:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, check bool, budget int) error {
+func run(out string, check bool, budget, sizes int) error {
 	ctx := context.Background()
 	root, err := wasmbuild.ModuleRoot()
 	if err != nil {
@@ -65,8 +68,42 @@ func run(out string, check bool, budget int) error {
 		}
 		fmt.Println("reproducible: a rebuild from scratch (go build -a) gives the same bytes")
 	}
+	if sizes > 0 {
+		if err := printSizes(ctx, root, data, sizes); err != nil {
+			return err
+		}
+	}
 	if budget > 0 && len(data) > budget {
 		return fmt.Errorf("%d bytes is over the budget of %d", len(data), budget)
+	}
+	return nil
+}
+
+func printSizes(ctx context.Context, root string, data []byte, n int) error {
+	secs, err := wasmbuild.Sections(data)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("sections: code %d, data %d, other %d bytes\n", secs["code"], secs["data"], len(data)-secs["code"]-secs["data"])
+	dir, err := os.MkdirTemp("", "wasmbuild")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	named := filepath.Join(dir, "named.wasm")
+	if err := wasmbuild.BuildNamed(ctx, root, named); err != nil {
+		return err
+	}
+	nd, err := os.ReadFile(named)
+	if err != nil {
+		return err
+	}
+	pkgs, err := wasmbuild.CodeByPackage(nd)
+	if err != nil {
+		return err
+	}
+	for _, p := range pkgs[:min(n, len(pkgs))] {
+		fmt.Printf("%9d  %s\n", p.Bytes, p.Package)
 	}
 	return nil
 }
