@@ -128,7 +128,10 @@ JS_CONFORMANCE = $(if $(or $(CI),$(JS_READY)),-target 'node=$(NODE) wasm/js/conf
 ## and the demo page in headless Chromium against the native CLI (screenshots in build/js-test/)
 jstest: wasm build/wasm/portolan-test.wasm
 	@bash scripts/setup-js.sh
-	cd wasm/js && $(NODE) --test test/*.test.js
+	@if command -v $(NODE) >/dev/null && test -f wasm/js/node_modules/.portolan-lock; then \
+	  cd wasm/js && $(NODE) --test test/*.test.js; \
+	elif [ -n "$$CI" ]; then echo "jstest: Node or wasm/js/node_modules missing (scripts/setup-js.sh)"; exit 1; \
+	else echo "skip: jstest needs Node 20 and the npm packages of wasm/js (scripts/setup-js.sh)"; fi
 
 # the module with the exports only tests use (a runaway loop, a panic, a bad answer)
 build/wasm/portolan-test.wasm:

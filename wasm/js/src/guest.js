@@ -76,11 +76,6 @@ export class Guest {
     this.#stderr = stderr;
   }
 
-  /** Bytes of linear memory now. */
-  get memoryBytes() {
-    return this.#x.memory.buffer.byteLength;
-  }
-
   // run calls into the guest; a trap or any other exception kills the
   // instance.
   #run(fn) {

@@ -23,7 +23,7 @@ export interface CreateOptions {
 /** Status names of failed calls: the guest's, then this module's. */
 export type ErrorStatus =
   | 'bad_request' | 'bad_bundle' | 'not_found' | 'wrong_kind' | 'bad_input' | 'limit' | 'unsupported' | 'internal'
-  | 'timeout' | 'aborted' | 'terminated' | 'crashed' | 'lost' | 'closed';
+  | 'timeout' | 'aborted' | 'terminated' | 'crashed' | 'lost' | 'closed' | 'bad_module';
 
 export class PortolanError extends Error {
   readonly name: 'PortolanError';

@@ -24,7 +24,9 @@ const isNode = typeof process !== 'undefined' && process.versions?.node != null 
  * (bad_request, bad_bundle, not_found, wrong_kind, bad_input, limit,
  * unsupported, internal) or one of this module's: timeout, aborted,
  * terminated (the call was stopped), crashed (the guest trapped and was
- * replaced), lost (a stream whose instance was replaced), closed.
+ * replaced), lost (a stream whose instance was replaced), closed (the
+ * client or model was closed), bad_module (the .wasm could not be read,
+ * compiled or started).
  */
 export class PortolanError extends Error {
   constructor(status, message, code) {
@@ -49,7 +51,7 @@ async function readWasm(src) {
     }
   }
   const res = await fetch(src);
-  if (!res.ok) throw new PortolanError('closed', `fetch ${src}: ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new PortolanError('bad_module', `fetch ${src}: ${res.status} ${res.statusText}`);
   if (res.headers.get('content-type')?.startsWith('application/wasm') && WebAssembly.compileStreaming) {
     return WebAssembly.compileStreaming(res);
   }
@@ -91,7 +93,7 @@ class WorkerRunner {
       const p = this.#pending.get(0);
       this.#pending.delete(0);
       if (m.type === 'ready') p?.resolve();
-      else p?.reject(new PortolanError('closed', `the guest did not start: ${m.message}`));
+      else p?.reject(new PortolanError('bad_module', `the guest did not start: ${m.message}`));
       if (m.type === 'failed') this.terminate();
       return;
     }
@@ -146,7 +148,7 @@ class InlineRunner {
     try {
       r.#g = await Guest.instantiate(module);
     } catch (e) {
-      throw new PortolanError('closed', `the guest did not start: ${e.message}`);
+      throw new PortolanError('bad_module', `the guest did not start: ${e.message}`);
     }
     return r;
   }
@@ -246,7 +248,7 @@ export class Portolan {
     try {
       p.#module = await readWasm(opts.wasm);
     } catch (e) {
-      throw e instanceof PortolanError ? e : new PortolanError('closed', `the guest module: ${e.message}`);
+      throw e instanceof PortolanError ? e : new PortolanError('bad_module', `the guest module: ${e.message}`);
     }
     return p;
   }

@@ -5,8 +5,8 @@
 // stopped by terminating this worker.
 //
 // Messages in:  {type: 'init', module} | {type: 'call', id, name, request}
-// Messages out: {type: 'ready', memory} | {type: 'failed', message}
-//               {type: 'answer', id, answer, memory}
+// Messages out: {type: 'ready'} | {type: 'failed', message}
+//               {type: 'answer', id, answer}
 //               {type: 'error', id, code, status, message, fatal}
 
 import { Guest, CallError } from './guest.js';
@@ -29,7 +29,7 @@ listen(async (msg) => {
   if (msg.type === 'init') {
     try {
       guest = await Guest.instantiate(msg.module);
-      post({ type: 'ready', memory: guest.memoryBytes });
+      post({ type: 'ready' });
     } catch (e) {
       post({ type: 'failed', message: String(e?.message ?? e) });
     }
@@ -38,7 +38,7 @@ listen(async (msg) => {
   if (msg.type !== 'call') return;
   try {
     const answer = guest.call(msg.name, msg.request);
-    post({ type: 'answer', id: msg.id, answer, memory: guest.memoryBytes }, [answer.buffer]);
+    post({ type: 'answer', id: msg.id, answer }, [answer.buffer]);
   } catch (e) {
     const ce = e instanceof CallError;
     post({

@@ -249,7 +249,11 @@ test('a closed client refuses calls; a missing module is an Error', { skip }, as
   const p = await Portolan.create({ wasm: wasmPath });
   p.close();
   await assert.rejects(p.decodeAIS(''), (e) => e.status === 'closed');
-  await assert.rejects(Portolan.create({ wasm: '/nonexistent/portolan.wasm' }), PortolanError);
-  await assert.rejects(Portolan.create({ wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9]) }), PortolanError);
+  await assert.rejects(Portolan.create({ wasm: '/nonexistent/portolan.wasm' }), (e) => e instanceof PortolanError && e.status === 'bad_module');
+  await assert.rejects(Portolan.create({ wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9]) }), (e) => e instanceof PortolanError && e.status === 'bad_module');
+  // a module that is not a Portolan guest is refused when the instance starts
+  const other = await Portolan.create({ wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]) });
+  await assert.rejects(other.decodeAIS(''), (e) => e instanceof PortolanError && e.status === 'bad_module' && /not a Portolan guest/.test(e.message));
+  other.close();
   await assert.rejects(Portolan.create({}), TypeError);
 });
