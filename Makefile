@@ -8,7 +8,7 @@ FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm
 
-.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check
+.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check wasm conformance
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 	$(GO) build -o bin/portolan ./cmd/portolan
 
 ## test: everything CI runs (installs what it needs first)
-test: setup vet gotest gotest-noasm fuzz-smoke cross pytest
+test: setup vet gotest gotest-noasm fuzz-smoke cross pytest conformance jstest
 	@echo "make test: all passed"
 
 vet:
@@ -100,6 +100,49 @@ testdata:
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+## wasm: the WebAssembly module (docs/WASM.md) → build/wasm/portolan.wasm; checks that a rebuild
+## from scratch gives the same bytes, prints the raw and gzip sizes, fails over WASM_BUDGET bytes
+## (the 3 MB goal is not met yet: docs/BENCHMARKS.md)
+WASM_BUDGET ?= 4194304
+wasm:
+	$(GO) run ./internal/wasmbuild/cmd/wasmbuild -o build/wasm/portolan.wasm -check -budget $(WASM_BUDGET)
+
+## conformance: every vector of testdata/conformance on every target; prints the matrix (docs/CONFORMANCE.md)
+conformance: wasm
+	$(GO) run ./internal/conformance/cmd/conformance -wasm build/wasm/portolan.wasm $(JS_CONFORMANCE)
+
+## JavaScript (wasm/js): the ES module, its tests in Node and Chromium, the demo page.
+NODE      ?= node
+DEMO_PORT ?= 8080
+JS_READY   = $(shell bash scripts/setup-js.sh --check >/dev/null 2>&1 && echo yes)
+# the module in Node and in Chromium as conformance targets (docs/CONFORMANCE.md); left out, with a
+# message, outside CI when scripts/setup-js.sh could not install Node's packages or Chromium
+JS_CONFORMANCE = $(if $(or $(CI),$(JS_READY)),-target 'node=$(NODE) wasm/js/conformance/node.mjs --target node' \
+	-target 'chromium=$(NODE) wasm/js/conformance/chromium.mjs --target chromium',$(info conformance: skip node and chromium ($(shell bash scripts/setup-js.sh --check 2>&1 | tr '\n' ' '))))
+
+.PHONY: jstest serve-demo build/wasm/portolan-test.wasm
+
+## jstest: the JS module in Node (node --test: load, decode, predict, streams, forecasts, refusals,
+## stopping a stuck call), the series CSV reader against the trainer's, the TypeScript declarations,
+## and the demo page in headless Chromium against the native CLI (screenshots in build/js-test/)
+jstest: wasm build/wasm/portolan-test.wasm
+	@bash scripts/setup-js.sh
+	@if command -v $(NODE) >/dev/null && test -f wasm/js/node_modules/.portolan-lock; then \
+	  cd wasm/js && $(NODE) --test test/*.test.js; \
+	elif [ -n "$$CI" ]; then echo "jstest: Node or wasm/js/node_modules missing (scripts/setup-js.sh)"; exit 1; \
+	else echo "skip: jstest needs Node 20 and the npm packages of wasm/js (scripts/setup-js.sh)"; fi
+
+# the module with the exports only tests use (a runaway loop, a panic, a bad answer)
+build/wasm/portolan-test.wasm:
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -buildmode=c-shared \
+	  -ldflags='-s -w -buildid=' -tags portolan_testexports -o $@ ./wasm/guest
+
+## serve-demo: the demo page on http://127.0.0.1:$(DEMO_PORT): pick or drop an AIS file; destinations,
+## ETAs and forecasts are computed in the page by the module
+serve-demo: wasm
+	@bash scripts/setup-js.sh
+	$(NODE) wasm/js/demo/serve.mjs --port $(DEMO_PORT)
 
 clean:
 	rm -rf bin build

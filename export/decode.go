@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
-	"github.com/vmihailenco/msgpack/v5/msgpcode"
+	"github.com/portolan-sdk/portolan/internal/mpack"
 )
 
 // Read reads one bundle from r: the header, then exactly the body length
@@ -88,113 +86,59 @@ func decodeChecked(h Header, body []byte) (*Bundle, error) {
 	return b, nil
 }
 
-// reader decodes msgpack from an in-memory body and checks every length
-// against the bytes that remain before it allocates.
+// reader decodes msgpack from an in-memory body; internal/mpack checks
+// every length against the bytes that remain before it allocates.
 type reader struct {
-	r *bytes.Reader
-	d *msgpack.Decoder
+	d *mpack.Decoder
 }
 
 func malformed(what string, err error) error {
 	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrInvalid) {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
-}
-
-// length checks a container or byte length n against what remains, where
-// each unit takes at least unit bytes.
-func (r *reader) length(n, unit int) (int, error) {
-	if n < 0 || n > r.r.Len()/unit {
-		return 0, fmt.Errorf("%w: length %d past the end of the body", ErrMalformed, n)
+	if errors.Is(err, mpack.ErrTooDeep) {
+		return fmt.Errorf("%w: %s: %v", ErrTooLarge, what, err)
 	}
-	return n, nil
+	return fmt.Errorf("%w: %s: %v", ErrMalformed, what, err)
 }
 
 func (r *reader) mapLen() (int, error) {
 	if r.isNil() {
-		return 0, r.d.DecodeNil()
+		return 0, r.d.Nil()
 	}
-	n, err := r.d.DecodeMapLen()
-	if err != nil {
-		return 0, err
-	}
-	return r.length(n, 2)
+	return r.d.MapLen()
 }
 
 func (r *reader) arrayLen() (int, error) {
 	if r.isNil() {
-		return 0, r.d.DecodeNil()
+		return 0, r.d.Nil()
 	}
-	n, err := r.d.DecodeArrayLen()
-	if err != nil {
-		return 0, err
-	}
-	return r.length(n, 1)
+	return r.d.ArrayLen()
 }
 
-func (r *reader) isNil() bool {
-	c, err := r.d.PeekCode()
-	return err == nil && c == msgpcode.Nil
-}
+func (r *reader) isNil() bool { return r.d.IsNil() }
 
 func (r *reader) str() (string, error) {
-	c, err := r.d.PeekCode()
-	if err != nil {
-		return "", err
+	if r.isNil() {
+		return "", r.d.Nil()
 	}
-	if !msgpcode.IsString(c) && c != msgpcode.Nil {
-		return "", fmt.Errorf("%w: want a string, found code 0x%02x", ErrMalformed, c)
-	}
-	return r.d.DecodeString()
+	return r.d.String()
 }
 
 func (r *reader) bin() ([]byte, error) {
-	c, err := r.d.PeekCode()
-	if err != nil {
-		return nil, err
+	if r.isNil() {
+		return nil, r.d.Nil()
 	}
-	if !msgpcode.IsBin(c) && !msgpcode.IsString(c) && c != msgpcode.Nil {
-		return nil, fmt.Errorf("%w: want bytes, found code 0x%02x", ErrMalformed, c)
-	}
-	b, err := r.d.DecodeBytes()
+	b, err := r.d.Bytes()
 	if err != nil {
 		return nil, err
 	}
 	return append([]byte(nil), b...), nil
 }
 
-func (r *reader) number() (float64, error) {
-	v, err := r.value(0)
-	if err != nil {
-		return 0, err
-	}
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case int64:
-		return float64(x), nil
-	case uint64:
-		return float64(x), nil
-	}
-	return 0, fmt.Errorf("%w: want a number, found %T", ErrMalformed, v)
-}
+func (r *reader) number() (float64, error) { return r.d.Float() }
 
-func (r *reader) integer() (int64, error) {
-	v, err := r.value(0)
-	if err != nil {
-		return 0, err
-	}
-	switch x := v.(type) {
-	case int64:
-		return x, nil
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), nil
-		}
-	}
-	return 0, fmt.Errorf("%w: want an integer, found %T %v", ErrMalformed, v, v)
-}
+func (r *reader) integer() (int64, error) { return r.d.Int() }
 
 func (r *reader) strings() ([]string, error) {
 	n, err := r.arrayLen()
@@ -243,7 +187,7 @@ func (r *reader) fields(fn func(key string) (bool, error)) error {
 			return malformed(k, err)
 		}
 		if !known {
-			if err := r.skip(0); err != nil {
+			if err := r.d.Skip(maxDepth); err != nil {
 				return malformed(k, err)
 			}
 		}
@@ -251,77 +195,13 @@ func (r *reader) fields(fn func(key string) (bool, error)) error {
 	return nil
 }
 
-// skip skips one value, bounding nesting depth.
-func (r *reader) skip(depth int) error {
-	_, err := r.value(depth)
-	return err
-}
-
 // value decodes one generic value into nil, bool, int64, uint64 (only
-// above MaxInt64), float64, string, []byte, []any or map[string]any.
-func (r *reader) value(depth int) (any, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: values nested deeper than %d", ErrTooLarge, maxDepth)
-	}
-	c, err := r.d.PeekCode()
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case c == msgpcode.Nil:
-		return nil, r.d.DecodeNil()
-	case c == msgpcode.True || c == msgpcode.False:
-		return r.d.DecodeBool()
-	case c == msgpcode.Float || c == msgpcode.Double:
-		return r.d.DecodeFloat64()
-	case msgpcode.IsFixedNum(c) || c == msgpcode.Int8 || c == msgpcode.Int16 || c == msgpcode.Int32 || c == msgpcode.Int64 ||
-		c == msgpcode.Uint8 || c == msgpcode.Uint16 || c == msgpcode.Uint32:
-		return r.d.DecodeInt64()
-	case c == msgpcode.Uint64:
-		u, err := r.d.DecodeUint64()
-		if err == nil && u <= math.MaxInt64 {
-			return int64(u), nil
-		}
-		return u, err
-	case msgpcode.IsString(c):
-		return r.d.DecodeString()
-	case msgpcode.IsBin(c):
-		return r.bin()
-	case msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32:
-		n, err := r.arrayLen()
-		if err != nil {
-			return nil, err
-		}
-		out := make([]any, n)
-		for i := range out {
-			if out[i], err = r.value(depth + 1); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
-		n, err := r.mapLen()
-		if err != nil {
-			return nil, err
-		}
-		out := make(map[string]any, n)
-		for i := 0; i < n; i++ {
-			k, err := r.str()
-			if err != nil {
-				return nil, err
-			}
-			if out[k], err = r.value(depth + 1); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("%w: unsupported msgpack code 0x%02x", ErrMalformed, c)
-}
+// above MaxInt64), float64, string, []byte, []any or map[string]any,
+// nested at most maxDepth deep.
+func (r *reader) value() (any, error) { return r.d.Value(maxDepth) }
 
 func decodeBody(body []byte) (*Bundle, error) {
-	br := bytes.NewReader(body)
-	r := &reader{r: br, d: msgpack.NewDecoder(br)}
+	r := &reader{d: mpack.NewDecoder(body)}
 	b := &Bundle{}
 	seen := map[string]bool{}
 	err := r.fields(func(k string) (bool, error) {
@@ -335,7 +215,7 @@ func decodeBody(body []byte) (*Bundle, error) {
 			b.Kind, err = r.str()
 		case "config":
 			var v any
-			if v, err = r.value(0); err == nil {
+			if v, err = r.value(); err == nil {
 				m, ok := v.(map[string]any)
 				if !ok && v != nil {
 					return true, fmt.Errorf("%w: want a map, found %T", ErrMalformed, v)
@@ -356,8 +236,8 @@ func decodeBody(body []byte) (*Bundle, error) {
 	if err != nil {
 		return nil, malformed("body", err)
 	}
-	if br.Len() != 0 {
-		return nil, fmt.Errorf("%w: %d bytes after the body map", ErrMalformed, br.Len())
+	if r.d.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the body map", ErrMalformed, r.d.Len())
 	}
 	for _, k := range []string{"kind", "tensors"} {
 		if !seen[k] {
@@ -381,7 +261,7 @@ func (r *reader) preprocessing(p *Preprocessing) error {
 			p.ShipTypes, err = r.strings()
 		case "grid":
 			if r.isNil() {
-				return true, r.d.DecodeNil()
+				return true, r.d.Nil()
 			}
 			g := &Grid{}
 			p.Grid = g
@@ -424,7 +304,7 @@ func (r *reader) preprocessing(p *Preprocessing) error {
 			}
 		case "visit":
 			if r.isNil() {
-				return true, r.d.DecodeNil()
+				return true, r.d.Nil()
 			}
 			v := &VisitRules{}
 			p.Visit = v

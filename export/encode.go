@@ -1,13 +1,12 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
+	"github.com/portolan-sdk/portolan/internal/mpack"
 )
 
 // Marshal validates b and returns its encoding: header and body. The
@@ -16,18 +15,18 @@ func Marshal(b *Bundle) ([]byte, error) {
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	var body bytes.Buffer
-	enc := msgpack.NewEncoder(&body)
-	enc.SetSortMapKeys(true)
-	if err := encodeBody(enc, b); err != nil {
+	out := make([]byte, HeaderSize, HeaderSize+b.size())
+	out, err := encodeBody(out, b)
+	if err != nil {
 		return nil, fmt.Errorf("export: encode body: %w", err)
 	}
-	if body.Len() > MaxBodySize {
-		return nil, fmt.Errorf("%w: body of %d bytes (limit %d)", ErrTooLarge, body.Len(), MaxBodySize)
+	body := out[HeaderSize:]
+	if len(body) > MaxBodySize {
+		return nil, fmt.Errorf("%w: body of %d bytes (limit %d)", ErrTooLarge, len(body), MaxBodySize)
 	}
-	h := Header{Version: CurrentVersion, BodySize: uint64(body.Len()), CRC32C: Checksum(body.Bytes())}
-	out := make([]byte, 0, HeaderSize+body.Len())
-	return append(appendHeader(out, h), body.Bytes()...), nil
+	h := Header{Version: CurrentVersion, BodySize: uint64(len(body)), CRC32C: Checksum(body)}
+	appendHeader(out[:0], h)
+	return out, nil
 }
 
 // Write validates b and writes its encoding to w.
@@ -54,49 +53,47 @@ func WriteFile(path string, b *Bundle) error {
 	return os.Rename(tmp, path)
 }
 
-// encoder keeps the first error, so a body is written as one straight
-// sequence of calls and checked once at the end.
+// encoder appends the body and keeps the first error, so a body is
+// written as one straight sequence of calls and checked once at the end.
 type encoder struct {
-	*msgpack.Encoder
+	b   []byte
 	err error
 }
 
 func (e *encoder) key(k string) *encoder {
-	if e.err == nil {
-		e.err = e.EncodeString(k)
-	}
+	e.b = mpack.AppendString(e.b, k)
 	return e
 }
 
 func (e *encoder) val(v any) {
 	if e.err == nil {
-		e.err = e.Encode(v)
+		e.b, e.err = mpack.AppendValue(e.b, v)
 	}
 }
 
-func (e *encoder) mapLen(n int) {
-	if e.err == nil {
-		e.err = e.EncodeMapLen(n)
-	}
-}
+func (e *encoder) mapLen(n int) { e.b = mpack.AppendMapHeader(e.b, n) }
 
-func (e *encoder) arrayLen(n int) {
-	if e.err == nil {
-		e.err = e.EncodeArrayLen(n)
-	}
-}
+func (e *encoder) arrayLen(n int) { e.b = mpack.AppendArrayHeader(e.b, n) }
 
 func (e *encoder) float32s(v []float32) {
 	e.arrayLen(len(v))
 	for _, x := range v {
-		if e.err == nil {
-			e.err = e.EncodeFloat32(x)
-		}
+		e.b = mpack.AppendFloat32(e.b, x)
 	}
 }
 
-func encodeBody(m *msgpack.Encoder, b *Bundle) error {
-	e := &encoder{Encoder: m}
+// size returns about how many bytes the encoding takes: the tensors'
+// bytes and a margin for the rest.
+func (b *Bundle) size() int {
+	n := HeaderSize + 4096
+	for i := range b.Tensors {
+		n += len(b.Tensors[i].Data) + 4*len(b.Tensors[i].Scales) + 64
+	}
+	return n
+}
+
+func encodeBody(dst []byte, b *Bundle) ([]byte, error) {
+	e := &encoder{b: dst}
 	e.mapLen(5)
 	e.key("kind").val(b.Kind)
 	e.key("config").val(nonNilMap(b.Config))
@@ -167,7 +164,7 @@ func encodeBody(m *msgpack.Encoder, b *Bundle) error {
 	e.key("created").val(created)
 	e.key("metrics").val(nonNilMap(pr.Metrics))
 	e.key("extra").val(nonNilMap(pr.Extra))
-	return e.err
+	return e.b, e.err
 }
 
 func nonNil(s []string) []string {

@@ -27,4 +27,5 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
+bash scripts/setup-js.sh
 echo "setup: ok"

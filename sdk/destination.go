@@ -15,26 +15,29 @@ import (
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 )
 
-// PortProb is a candidate destination.
+// PortProb is a candidate destination. The field tags are the answer
+// schema (docs/SCHEMA.md) that the CLI's JSON and the WebAssembly guest
+// share.
 type PortProb struct {
-	Locode string
-	Name   string
-	Lat    float64
-	Lon    float64
-	Prob   float64
+	Locode string  `json:"locode"`
+	Name   string  `json:"name"`
+	Lat    float64 `json:"lat"`
+	Lon    float64 `json:"lon"`
+	Prob   float64 `json:"prob"`
 }
 
 // Prediction is the destination and ETA of a vessel's voyage in progress.
 type Prediction struct {
-	MMSI      uint32
-	Departure string    // UN/LOCODE (or name) of the departure port, "" when unknown
-	Depart    time.Time // departure time, or the first position's time when unknown
-	At        time.Time // time of the latest position used
-	Lat, Lon  float64   // latest position
-	Cells     int       // grid cells in the model's input
-	Top       []PortProb
-	ETAHours  float64   // hours from At to arrival
-	ETA       time.Time // At + ETAHours
+	MMSI      uint32     `json:"mmsi"`
+	Departure string     `json:"departure"` // UN/LOCODE (or name) of the departure port, "" when unknown
+	Depart    time.Time  `json:"departed"`  // departure time, or the first position's time when unknown
+	At        time.Time  `json:"at"`        // time of the latest position used
+	Lat       float64    `json:"lat"`       // latest position
+	Lon       float64    `json:"lon"`
+	Cells     int        `json:"cells"`        // grid cells in the model's input
+	Top       []PortProb `json:"destinations"` // most probable first
+	ETAHours  float64    `json:"eta_hours"`    // hours from At to arrival
+	ETA       time.Time  `json:"eta"`          // At + ETAHours
 }
 
 // Destinations predicts where vessels are heading and when they arrive,
@@ -268,10 +271,10 @@ func portName(p trajectory.Port) string {
 
 // VesselResult is the outcome for one vessel of PredictAll.
 type VesselResult struct {
-	MMSI       uint32
-	Name       string
-	Prediction *Prediction // nil when Err is set
-	Err        error       // ErrNoVoyage for vessels in port or with too little data
+	MMSI       uint32      `json:"mmsi"`
+	Name       string      `json:"name"`
+	Prediction *Prediction `json:"prediction,omitempty"` // nil when Err is set
+	Err        error       `json:"-"`                    // ErrNoVoyage for vessels in port or with too little data
 }
 
 // PredictAll reads every position from r (NMEA or CSV, see

@@ -10,11 +10,13 @@ import (
 )
 
 // Forecast is a prediction with Monte Carlo temporal-dropout uncertainty.
+// The field tags are the answer schema (docs/SCHEMA.md).
 type Forecast struct {
 	uncertainty.Summary
-	Lo90, Hi90 float64   // central 90% Gaussian interval
-	Samples    []float64 // per-sample means (μ_s), when Config asks for them
-	SampleVar  []float64 // per-sample variances (σ²_s)
+	Lo90      float64   `json:"lo90"` // central 90% Gaussian interval
+	Hi90      float64   `json:"hi90"`
+	Samples   []float64 `json:"samples"`    // per-sample means (μ_s)
+	SampleVar []float64 `json:"sample_var"` // per-sample variances (σ²_s)
 }
 
 // Forecaster runs a temporal-dropout regressor.

@@ -67,6 +67,16 @@ func (c Config) WithTopK(k int) Config { c.topK = k; return c }
 // voyage from one of them has an unknown departure.
 func (c Config) WithPorts(p *trajectory.Ports) Config { c.ports = p; return c }
 
+// Samples, Seed and TopK return the settings (for hosts that run the
+// runtime elsewhere, such as wasm/host).
+func (c Config) Samples() int { return c.samples }
+
+// Seed returns the seed of the shared random generator.
+func (c Config) Seed() uint64 { return c.seed }
+
+// TopK returns how many destinations a prediction lists.
+func (c Config) TopK() int { return c.topK }
+
 func (c Config) check() error {
 	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
 		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000), threads %d (1..1024)", c.samples, c.topK, c.threads)

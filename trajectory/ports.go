@@ -3,6 +3,7 @@ package trajectory
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geo"
-	"github.com/paulmach/orb/geojson"
 )
 
 // Port is a port with the circular area inside which a slow vessel counts
@@ -174,19 +174,36 @@ func LoadWPI(r io.Reader) ([]Port, error) {
 
 // LoadPortsGeoJSON reads ports from a GeoJSON FeatureCollection of Points
 // with properties "port" or "locode" (UN/LOCODE), "name", "cty" or
-// "country", and optionally "radius" in metres.
+// "country", and optionally "radius" in metres. Features of other
+// geometry types are skipped. (It decodes with encoding/json rather than
+// orb/geojson, whose BSON support would triple the WebAssembly module.)
 func LoadPortsGeoJSON(data []byte) ([]Port, error) {
-	fc, err := geojson.UnmarshalFeatureCollection(data)
-	if err != nil {
+	var fc struct {
+		Type     string `json:"type"`
+		Features []struct {
+			Geometry *struct {
+				Type        string          `json:"type"`
+				Coordinates json.RawMessage `json:"coordinates"`
+			} `json:"geometry"`
+			Properties map[string]any `json:"properties"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(data, &fc); err != nil {
 		return nil, fmt.Errorf("trajectory: ports GeoJSON: %w", err)
 	}
+	if fc.Type != "FeatureCollection" {
+		return nil, fmt.Errorf("trajectory: ports GeoJSON: type %q, want a FeatureCollection", fc.Type)
+	}
 	var out []Port
-	for _, f := range fc.Features {
-		pt, ok := f.Geometry.(orb.Point)
-		if !ok {
+	for i, f := range fc.Features {
+		if f.Geometry == nil || f.Geometry.Type != "Point" {
 			continue
 		}
-		port := Port{Lat: pt.Lat(), Lon: pt.Lon(), Radius: DefaultPortRadius}
+		var c []float64
+		if err := json.Unmarshal(f.Geometry.Coordinates, &c); err != nil || len(c) < 2 {
+			return nil, fmt.Errorf("trajectory: ports GeoJSON: feature %d: a point needs [lon, lat]", i)
+		}
+		port := Port{Lon: c[0], Lat: c[1], Radius: DefaultPortRadius}
 		port.Locode = firstString(f.Properties, "port", "locode")
 		port.Name = firstString(f.Properties, "name")
 		port.Country = firstString(f.Properties, "cty", "country")
@@ -201,7 +218,7 @@ func LoadPortsGeoJSON(data []byte) ([]Port, error) {
 	return out, nil
 }
 
-func firstString(p geojson.Properties, keys ...string) string {
+func firstString(p map[string]any, keys ...string) string {
 	for _, k := range keys {
 		if s, ok := p[k].(string); ok {
 			return s

@@ -13,10 +13,10 @@ var ErrInput = errors.New("uncertainty: invalid input")
 
 // Summary is a predictive distribution from Monte Carlo samples.
 type Summary struct {
-	Mean      float64 // (1/L) Σ μ_s
-	Epistemic float64 // (1/L) Σ (μ_s − Mean)²
-	Aleatoric float64 // (1/L) Σ σ²_s
-	Total     float64 // Epistemic + Aleatoric
+	Mean      float64 `json:"mean"`      // (1/L) Σ μ_s
+	Epistemic float64 `json:"epistemic"` // (1/L) Σ (μ_s − Mean)²
+	Aleatoric float64 `json:"aleatoric"` // (1/L) Σ σ²_s
+	Total     float64 `json:"total"`     // Epistemic + Aleatoric
 }
 
 // Std returns the predictive standard deviation, sqrt(Total).

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -71,13 +72,10 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	switch *format {
 	case "jsonl":
 		for _, r := range res {
-			row := map[string]any{"mmsi": r.MMSI, "name": r.Name}
-			if r.Err != nil {
-				row["status"] = r.Err.Error()
-			} else {
-				row["prediction"] = r.Prediction
+			data, err := json.Marshal(vesselRow(r))
+			if err != nil {
+				return err
 			}
-			data, _ := json.Marshal(row)
 			w.Write(append(data, '\n'))
 		}
 	case "geojson":
@@ -156,12 +154,14 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	defer w.Flush()
 	if *format == "jsonl" {
 		for i, fc := range out {
-			row := map[string]any{"id": set.IDs[i], "mean": fc.Mean, "std": fc.Std(), "lo90": fc.Lo90, "hi90": fc.Hi90,
-				"epistemic": fc.Epistemic, "aleatoric": fc.Aleatoric, "samples": fc.Samples}
+			row := forecastRow{ID: set.IDs[i], Forecast: fc, Std: fc.Std()}
 			if t := set.Target[i]; !math.IsNaN(t) {
-				row["target"] = t
+				row.Target = &t
 			}
-			data, _ := json.Marshal(row)
+			data, err := json.Marshal(row)
+			if err != nil {
+				return err
+			}
 			w.Write(append(data, '\n'))
 		}
 		return nil
@@ -177,6 +177,39 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 			math.Sqrt(fc.Epistemic), math.Sqrt(fc.Aleatoric), tgt)
 	}
 	return tw.Flush()
+}
+
+// The JSON rows of predict and forecast follow the answer schema
+// (docs/SCHEMA.md), which the WebAssembly guest's msgpack answers share:
+// sdk's types carry the field names.
+
+// vesselRowJSON is one line of predict --format jsonl: mmsi, name and either
+// prediction or status ("no_voyage" or "failed") and error.
+type vesselRowJSON struct {
+	sdk.VesselResult
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+func vesselRow(r sdk.VesselResult) vesselRowJSON {
+	row := vesselRowJSON{VesselResult: r}
+	if r.Err != nil {
+		row.Status, row.Error = "failed", r.Err.Error()
+		if errors.Is(r.Err, sdk.ErrNoVoyage) {
+			row.Status = "no_voyage"
+		}
+	}
+	return row
+}
+
+// forecastRow is one line of forecast --format jsonl: the series id, the
+// forecast with its standard deviation, and the target when the input has
+// one.
+type forecastRow struct {
+	ID string `json:"id"`
+	sdk.Forecast
+	Std    float64  `json:"std"`
+	Target *float64 `json:"target,omitempty"`
 }
 
 // progress draws a progress bar on stderr when it is a terminal.

@@ -32,15 +32,18 @@ func TestPredict(t *testing.T) {
 			MMSI       uint32 `json:"mmsi"`
 			Prediction *struct {
 				Top []struct {
-					Locode string
-					Prob   float64
-				}
-				ETAHours float64
+					Locode string  `json:"locode"`
+					Prob   float64 `json:"prob"`
+				} `json:"destinations"`
+				ETAHours float64 `json:"eta_hours"`
 			} `json:"prediction"`
 		}
 		require.NoError(t, json.Unmarshal([]byte(l), &row))
 		if row.Prediction != nil {
 			require.Len(t, row.Prediction.Top, 5)
+			require.NotEmpty(t, row.Prediction.Top[0].Locode)
+			require.Positive(t, row.Prediction.Top[0].Prob)
+			require.GreaterOrEqual(t, row.Prediction.ETAHours, 0.0)
 			n++
 		}
 	}

@@ -1,0 +1,91 @@
+// Package wasmbuild builds the WebAssembly guest (wasm/guest) with the
+// project's one set of flags, for `make wasm` (cmd/wasmbuild) and for the
+// tests and benchmarks that load the module.
+package wasmbuild
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Package is the guest's import path.
+const Package = "./wasm/guest"
+
+// TestTags adds the exports the host's tests use (a runaway loop, a crash,
+// memory exhaustion, hostile answers); the module users get is built
+// without it.
+const TestTags = "portolan_testexports"
+
+// Args returns the go command's arguments that build the guest into out:
+// -trimpath and an empty build ID so that the same sources give the same
+// bytes on any machine; -s -w drop the name section and DWARF (function
+// names in trap messages), which are not needed to run it.
+func Args(out string, tags ...string) []string {
+	return args(out, "-s -w -buildid=", tags)
+}
+
+func args(out, ldflags string, tags []string) []string {
+	args := []string{"build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=" + ldflags}
+	if len(tags) > 0 {
+		args = append(args, "-tags="+strings.Join(tags, ","))
+	}
+	return append(args, "-o", out, Package)
+}
+
+// Env returns the environment of the build: the current one with the
+// target set and every variable that could change the output fixed.
+func Env() []string {
+	env := os.Environ()
+	return append(env, "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOWASM=", "GOFLAGS=", "GOEXPERIMENT=")
+}
+
+// Build builds the guest into out from the module rooted at root. Extra
+// go flags (such as -a) go before the package.
+func Build(ctx context.Context, root, out string, extra []string, tags ...string) error {
+	return build(ctx, root, Args(out, tags...), extra)
+}
+
+// BuildNamed builds the guest as Build does but keeps the name section
+// (function names), for CodeByPackage.
+func BuildNamed(ctx context.Context, root, out string) error {
+	return build(ctx, root, args(out, "-buildid=", nil), nil)
+}
+
+func build(ctx context.Context, root string, args, extra []string) error {
+	args = append(args[:1], append(append([]string{}, extra...), args[1:]...)...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir, cmd.Env = root, Env()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("wasmbuild: go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return nil
+}
+
+// ModuleRoot returns the directory of the main module's go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("wasmbuild: go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("wasmbuild: not inside the module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// GzipSize returns the size of data compressed with gzip at the best
+// compression level (what a web server's static gzip would send).
+func GzipSize(data []byte) int {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	w.Write(data)
+	w.Close()
+	return buf.Len()
+}

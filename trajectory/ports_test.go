@@ -1,0 +1,59 @@
+package trajectory
+
+import (
+	"os"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/portolan-sdk/portolan/internal/shareddata"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadPortsGeoJSON(t *testing.T) {
+	data := []byte(`{"type":"FeatureCollection","features":[
+	 {"type":"Feature","geometry":{"type":"Point","coordinates":[4.14,51.95]},"properties":{"port":"NLRTM","name":"Rotterdam","cty":"NL","radius":8000}},
+	 {"type":"Feature","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":{"name":"lane"}},
+	 {"type":"Feature","geometry":{"type":"Point","coordinates":[183.5,-17.7,0]},"properties":{"locode":"FJSUV","country":"FJ"}}]}`)
+	got, err := LoadPortsGeoJSON(data)
+	require.NoError(t, err)
+	require.Equal(t, []Port{
+		{Locode: "NLRTM", Name: "Rotterdam", Country: "NL", Lat: 51.95, Lon: 4.14, Radius: 8000},
+		{Locode: "FJSUV", Country: "FJ", Lat: -17.7, Lon: 183.5 - 360, Radius: DefaultPortRadius},
+	}, got)
+
+	for _, bad := range []string{`{"type":"Feature"}`, `[1,2]`, `{"type":"FeatureCollection","features":[{"geometry":{"type":"Point","coordinates":[1]}}]}`} {
+		_, err := LoadPortsGeoJSON([]byte(bad))
+		require.Error(t, err, bad)
+	}
+}
+
+// TestLoadPortsGeoJSONMatchesOrb reads the MARNET port list and compares
+// every port with what orb's GeoJSON decoder finds.
+func TestLoadPortsGeoJSONMatchesOrb(t *testing.T) {
+	data, err := os.ReadFile(shareddata.Path(t, "searoute-marnet/ports.geojson"))
+	require.NoError(t, err)
+	got, err := LoadPortsGeoJSON(data)
+	require.NoError(t, err)
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	require.NoError(t, err)
+	var want []Port
+	for _, f := range fc.Features {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		p := Port{Lat: pt.Lat(), Lon: pt.Lon(), Radius: DefaultPortRadius,
+			Locode: firstString(f.Properties, "port", "locode"), Name: firstString(f.Properties, "name"),
+			Country: firstString(f.Properties, "cty", "country")}
+		if r, ok := f.Properties["radius"].(float64); ok && r > 0 {
+			p.Radius = r
+		}
+		if p.Lon > 180 {
+			p.Lon -= 360
+		}
+		want = append(want, p)
+	}
+	require.Greater(t, len(want), 3000)
+	require.Equal(t, want, got)
+}
