@@ -43,7 +43,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -156,10 +155,54 @@ type CSVOptions struct {
 // ReadCSV reads long-format series by the rules of the package doc.
 func ReadCSV(r io.Reader) (*Set, error) { return ReadCSVWith(r, CSVOptions{}) }
 
-var (
-	decimal = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
-	integer = regexp.MustCompile(`^[+-]?[0-9]+$`)
-)
+// digits returns how many ASCII digits s starts with.
+func digits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// isInteger reports whether s is [+-]?[0-9]+.
+func isInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	return s != "" && digits(s) == len(s)
+}
+
+// isDecimal reports whether s is a plain decimal number,
+// [+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?: no hex, no
+// underscores, no inf or nan spellings.
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	n := digits(s)
+	s = s[n:]
+	if s != "" && s[0] == '.' {
+		f := digits(s[1:])
+		if n == 0 && f == 0 {
+			return false
+		}
+		s = s[1+f:]
+	} else if n == 0 {
+		return false
+	}
+	if s != "" && (s[0] == 'e' || s[0] == 'E') {
+		s = s[1:]
+		if s != "" && (s[0] == '+' || s[0] == '-') {
+			s = s[1:]
+		}
+		e := digits(s)
+		if e == 0 {
+			return false
+		}
+		s = s[e:]
+	}
+	return s == ""
+}
 
 // ReadCSVWith reads long-format series with options.
 func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
@@ -232,7 +275,7 @@ func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
 		}
 		st := strings.TrimSpace(rec[stepCol])
 		step, err := strconv.Atoi(st)
-		if err != nil || !integer.MatchString(st) {
+		if err != nil || !isInteger(st) {
 			return nil, fmt.Errorf("%w: line %d: step %q is not an integer", ErrFormat, line, rec[stepCol])
 		}
 		k := key{rec[idCol], step}
@@ -320,7 +363,7 @@ func cell(v string) (float64, error) {
 	case "", "na", "n/a", "nan", "null":
 		return math.NaN(), nil
 	}
-	if !decimal.MatchString(v) {
+	if !isDecimal(v) {
 		return 0, fmt.Errorf("value %q is not a decimal number", v)
 	}
 	f, err := strconv.ParseFloat(v, 64)
@@ -370,7 +413,23 @@ func ReadTargetsNPY(r io.Reader) ([]float64, error) {
 	return out, nil
 }
 
-var npyDescr = regexp.MustCompile(`'descr':\s*'([<>|=]?[a-z][0-9]+)'`)
+// npyDescr returns the dtype string of a .npy header's 'descr' entry
+// ('descr': '<f4'), or "" when there is none.
+func npyDescr(h string) string {
+	i := strings.Index(h, "'descr':")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimLeft(h[i+len("'descr':"):], " \t")
+	if rest == "" || rest[0] != '\'' {
+		return ""
+	}
+	j := strings.IndexByte(rest[1:], '\'')
+	if j < 0 {
+		return ""
+	}
+	return rest[1 : 1+j]
+}
 
 // readNPY reads a C-order float32 or float64 array as float32.
 func readNPY(r io.Reader) ([]int, []float32, error) {
@@ -405,13 +464,11 @@ func readNPY(r io.Reader) ([]int, []float32, error) {
 	}
 	hs := string(h)
 	size := 0
-	if m := npyDescr.FindStringSubmatch(hs); m != nil {
-		switch m[1] {
-		case "<f4":
-			size = 4
-		case "<f8":
-			size = 8
-		}
+	switch npyDescr(hs) {
+	case "<f4":
+		size = 4
+	case "<f8":
+		size = 8
 	}
 	if size == 0 || strings.Contains(hs, "'fortran_order': True") {
 		return nil, nil, fmt.Errorf("%w: want little-endian float32 or float64 in C order, header %s", ErrFormat, strings.TrimSpace(hs))
