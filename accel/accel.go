@@ -83,12 +83,10 @@ func AddTo(dst, x []float32) {
 	}
 }
 
-// ReLU sets x[i] = max(x[i], 0) in place.
+// ReLU sets x[i] = max(x[i], 0) in place (branch-free; NaN stays NaN).
 func ReLU(x []float32) {
 	for i, v := range x {
-		if v < 0 {
-			x[i] = 0
-		}
+		x[i] = max(v, 0)
 	}
 }
 
@@ -101,45 +99,65 @@ func Tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
 
 // SoftmaxInPlace replaces x by softmax(x): e^(x[i]−max)/Σ e^(x[j]−max),
 // with the exponentials from Exp (relative error below 4·2⁻²³) and the sum
-// in float64. Masked entries (−1e9) become 0.
+// in float64 (four partial sums, lanes i mod 4, added in order). Masked
+// entries (−1e9) become 0.
 func SoftmaxInPlace(x []float32) {
 	if len(x) == 0 {
 		return
 	}
 	m := x[0]
 	for _, v := range x[1:] {
-		if v > m {
-			m = v
-		}
+		m = max(m, v)
 	}
 	for i := range x {
 		x[i] -= m
 	}
 	Exp(x, x)
-	var sum float64
-	for _, v := range x {
-		sum += float64(v)
-	}
-	inv := 1 / sum
+	inv := float32(1 / sum64(x))
 	for i, v := range x {
-		x[i] = float32(float64(v) * inv)
+		x[i] = v * inv
 	}
+}
+
+// sum64 returns Σ x[i] in float64, in four partial sums (lanes i mod 4)
+// added as ((s0+s1)+(s2+s3)), then the tail in order.
+func sum64(x []float32) float64 {
+	var s0, s1, s2, s3 float64
+	n := len(x) &^ 3
+	for i := 0; i < n; i += 4 {
+		v := x[i : i+4 : i+4]
+		s0 += float64(v[0])
+		s1 += float64(v[1])
+		s2 += float64(v[2])
+		s3 += float64(v[3])
+	}
+	s := (s0 + s1) + (s2 + s3)
+	for _, v := range x[n:] {
+		s += float64(v)
+	}
+	return s
 }
 
 // LayerNorm sets dst = (x − mean)/sqrt(var + eps)·w + b over the whole
 // slice, with the population variance; mean and variance are accumulated
-// in float64.
+// in float64 (four partial sums each, as sum64). dst may be x.
 func LayerNorm(dst, x, w, b []float32, eps float32) {
 	if len(dst) != len(x) || len(w) != len(x) || len(b) != len(x) {
 		panic(badLength)
 	}
-	var mean float64
-	for _, v := range x {
-		mean += float64(v)
+	mean := sum64(x) / float64(len(x))
+	var v0, v1, v2, v3 float64
+	n := len(x) &^ 3
+	for i := 0; i < n; i += 4 {
+		v := x[i : i+4 : i+4]
+		d0, d1, d2, d3 := float64(v[0])-mean, float64(v[1])-mean, float64(v[2])-mean, float64(v[3])-mean
+		v0 += d0 * d0
+		v1 += d1 * d1
+		v2 += d2 * d2
+		v3 += d3 * d3
 	}
-	mean /= float64(len(x))
-	var vr float64
-	for _, v := range x {
+	vr := (v0 + v1) + (v2 + v3)
+	for _, v := range x[n:] {
 		d := float64(v) - mean
 		vr += d * d
 	}
@@ -148,6 +166,18 @@ func LayerNorm(dst, x, w, b []float32, eps float32) {
 	for i, v := range x {
 		dst[i] = float32((float64(v)-mean)*inv)*w[i] + b[i]
 	}
+}
+
+// AddLayerNorm sets dst = LayerNorm(x + y) (see LayerNorm), the residual
+// connection and its normalisation in one call; dst may be x or y.
+func AddLayerNorm(dst, x, y, w, b []float32, eps float32) {
+	if len(x) != len(y) {
+		panic(badLength)
+	}
+	for i, v := range y {
+		dst[i] = x[i] + v
+	}
+	LayerNorm(dst, dst, w, b, eps)
 }
 
 // gateChunk is how many elements the gate kernels process per step on
@@ -169,61 +199,68 @@ func TanhVec(dst, x []float32) {
 	}
 }
 
-// GRUGates combines PyTorch GRU pre-activations into the new hidden state,
-// in place in h: gi = W_ih x + b_ih and gh = W_hh h + b_hh, each 3H long in
-// gate order r, z, n:
+// GRUGates combines PyTorch GRU pre-activations into new hidden states,
+// in place in h, for len(h)/hidden rows: per row, gi = W_ih x + b_ih and
+// gh = W_hh h + b_hh, each 3·hidden long in gate order r, z, n:
 //
 //	r = σ(gi_r + gh_r); z = σ(gi_z + gh_z); n = tanh(gi_n + r·gh_n)
 //	h = (1 − z)·n + z·h
 //
 // σ and tanh come from SigmoidVec and TanhVec.
-func GRUGates(h, gi, gh []float32) {
-	H := len(h)
-	if len(gi) != 3*H || len(gh) != 3*H {
+func GRUGates(h, gi, gh []float32, hidden int) {
+	if hidden <= 0 || len(h)%hidden != 0 || len(gi) != 3*len(h) || len(gh) != 3*len(h) {
 		panic(badLength)
 	}
+	H := hidden
 	var r, z, n [gateChunk]float32
-	for j0 := 0; j0 < H; j0 += gateChunk {
-		c := min(gateChunk, H-j0)
-		for j := 0; j < c; j++ {
-			r[j] = gi[j0+j] + gh[j0+j]
-			z[j] = gi[H+j0+j] + gh[H+j0+j]
-		}
-		SigmoidVec(r[:c], r[:c])
-		SigmoidVec(z[:c], z[:c])
-		for j := 0; j < c; j++ {
-			n[j] = gi[2*H+j0+j] + r[j]*gh[2*H+j0+j]
-		}
-		TanhVec(n[:c], n[:c])
-		for j := 0; j < c; j++ {
-			h[j0+j] = (1-z[j])*n[j] + z[j]*h[j0+j]
+	for row := 0; row < len(h)/H; row++ {
+		h, gi, gh := h[row*H:(row+1)*H], gi[row*3*H:(row+1)*3*H], gh[row*3*H:(row+1)*3*H]
+		for j0 := gruRowFast(h, gi, gh, H); j0 < H; j0 += gateChunk {
+			c := min(gateChunk, H-j0)
+			for j := 0; j < c; j++ {
+				r[j] = gi[j0+j] + gh[j0+j]
+				z[j] = gi[H+j0+j] + gh[H+j0+j]
+			}
+			SigmoidVec(r[:c], r[:c])
+			SigmoidVec(z[:c], z[:c])
+			for j := 0; j < c; j++ {
+				n[j] = gi[2*H+j0+j] + float32(r[j]*gh[2*H+j0+j])
+			}
+			TanhVec(n[:c], n[:c])
+			for j := 0; j < c; j++ {
+				h[j0+j] = float32((1-z[j])*n[j]) + float32(z[j]*h[j0+j])
+			}
 		}
 	}
 }
 
 // LSTMGates combines PyTorch LSTM pre-activations g = W_ih x + b_ih +
-// W_hh h + b_hh (4H, gate order i, f, g, o) into new h and c, in place:
+// W_hh h + b_hh (4·hidden per row, gate order i, f, g, o) into new h and
+// c, for len(h)/hidden rows (h is written, c updated in place):
 //
 //	i = σ(g_i); f = σ(g_f); g̃ = tanh(g_g); o = σ(g_o)
 //	c = f·c + i·g̃; h = o·tanh(c)
-func LSTMGates(h, c, g []float32) {
-	H := len(h)
-	if len(c) != H || len(g) != 4*H {
+func LSTMGates(h, c, g []float32, hidden int) {
+	if hidden <= 0 || len(h)%hidden != 0 || len(c) != len(h) || len(g) != 4*len(h) {
 		panic(badLength)
 	}
+	H := hidden
 	var i, f, gg, o [gateChunk]float32
-	for j0 := 0; j0 < H; j0 += gateChunk {
-		n := min(gateChunk, H-j0)
-		SigmoidVec(i[:n], g[j0:j0+n])
-		SigmoidVec(f[:n], g[H+j0:H+j0+n])
-		TanhVec(gg[:n], g[2*H+j0:2*H+j0+n])
-		SigmoidVec(o[:n], g[3*H+j0:3*H+j0+n])
-		for j := 0; j < n; j++ {
-			c[j0+j] = f[j]*c[j0+j] + i[j]*gg[j]
-		}
-		TanhVec(gg[:n], c[j0:j0+n])
-		for j := 0; j < n; j++ {
-			h[j0+j] = o[j] * gg[j]
+	for row := 0; row < len(h)/H; row++ {
+		h, c, g := h[row*H:(row+1)*H], c[row*H:(row+1)*H], g[row*4*H:(row+1)*4*H]
+		for j0 := lstmRowFast(h, c, g, H); j0 < H; j0 += gateChunk {
+			n := min(gateChunk, H-j0)
+			SigmoidVec(i[:n], g[j0:j0+n])
+			SigmoidVec(f[:n], g[H+j0:H+j0+n])
+			TanhVec(gg[:n], g[2*H+j0:2*H+j0+n])
+			SigmoidVec(o[:n], g[3*H+j0:3*H+j0+n])
+			for j := 0; j < n; j++ {
+				c[j0+j] = float32(f[j]*c[j0+j]) + float32(i[j]*gg[j])
+			}
+			TanhVec(gg[:n], c[j0:j0+n])
+			for j := 0; j < n; j++ {
+				h[j0+j] = o[j] * gg[j]
+			}
 		}
 	}
 }

@@ -43,8 +43,8 @@ func dotFast(x, y []float32) float32 {
 //go:noescape
 func gemm6x16NEON(k int, a, b, c *float32, ldc int, alpha float32)
 
-func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool {
-	if level == 0 || mr != 6 || nr != 16 {
+func gemmFastTile(rows, nr, k int, a, b, c *float32, ldc int, alpha float32) bool {
+	if level == 0 || rows != 6 || nr != 16 {
 		return false
 	}
 	gemm6x16NEON(k, a, b, c, ldc, alpha)
@@ -54,3 +54,7 @@ func gemmFastTile(mr, nr, k int, a, b, c *float32, ldc int, alpha float32) bool 
 func tile() (mr, nr int) { return 6, 16 }
 
 func expFast(dst, x []float32) int { return 0 }
+
+func gruRowFast(h, gi, gh []float32, hidden int) int { return 0 }
+
+func lstmRowFast(h, c, g []float32, hidden int) int { return 0 }

@@ -14,10 +14,90 @@ func dotAVX2(x []float32, y []float32) float32
 //go:noescape
 func dotAVX512(x []float32, y []float32) float32
 
+// gemm1x16AVX2 adds alpha·A·B to the 1×16 tile at c (row stride ldc floats), A and B packed as 1- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x16AVX2 adds alpha·A·B to the 2×16 tile at c (row stride ldc floats), A and B packed as 2- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x16AVX2 adds alpha·A·B to the 3×16 tile at c (row stride ldc floats), A and B packed as 3- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x16AVX2 adds alpha·A·B to the 4×16 tile at c (row stride ldc floats), A and B packed as 4- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x16AVX2 adds alpha·A·B to the 5×16 tile at c (row stride ldc floats), A and B packed as 5- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
 // gemm6x16AVX2 adds alpha·A·B to the 6×16 tile at c (row stride ldc floats), A and B packed as 6- and 16-wide panels of depth k.
 //
 //go:noescape
 func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm1x32AVX512 adds alpha·A·B to the 1×32 tile at c (row stride ldc floats), A and B packed as 1- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm1x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x32AVX512 adds alpha·A·B to the 2×32 tile at c (row stride ldc floats), A and B packed as 2- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm2x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x32AVX512 adds alpha·A·B to the 3×32 tile at c (row stride ldc floats), A and B packed as 3- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm3x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x32AVX512 adds alpha·A·B to the 4×32 tile at c (row stride ldc floats), A and B packed as 4- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm4x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x32AVX512 adds alpha·A·B to the 5×32 tile at c (row stride ldc floats), A and B packed as 5- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm5x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x32AVX512 adds alpha·A·B to the 6×32 tile at c (row stride ldc floats), A and B packed as 6- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm6x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm7x32AVX512 adds alpha·A·B to the 7×32 tile at c (row stride ldc floats), A and B packed as 7- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm7x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm8x32AVX512 adds alpha·A·B to the 8×32 tile at c (row stride ldc floats), A and B packed as 8- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm8x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm9x32AVX512 adds alpha·A·B to the 9×32 tile at c (row stride ldc floats), A and B packed as 9- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm9x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm10x32AVX512 adds alpha·A·B to the 10×32 tile at c (row stride ldc floats), A and B packed as 10- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm10x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm11x32AVX512 adds alpha·A·B to the 11×32 tile at c (row stride ldc floats), A and B packed as 11- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm11x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
 // gemm12x32AVX512 adds alpha·A·B to the 12×32 tile at c (row stride ldc floats), A and B packed as 12- and 32-wide panels of depth k.
 //
@@ -34,8 +114,36 @@ func gemm6x64AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha fl
 //go:noescape
 func expAVX2(dst *float32, x *float32, n int) int
 
-// fmaPeakAVX512 runs n×24 independent 16-lane FMAs on registers (a throughput probe).
-func fmaPeakAVX512(n int)
+// gruRowAVX2 updates h[j] for j < n (a multiple of 8) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.
+//
+//go:noescape
+func gruRowAVX2(h *float32, gi *float32, gh *float32, n int, hidden int)
 
-// fmaPeakAVX2 runs n×24 independent 8-lane FMAs on registers (a throughput probe).
-func fmaPeakAVX2(n int)
+// lstmRowAVX2 sets h[j] and c[j] for j < n (a multiple of 8) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.
+//
+//go:noescape
+func lstmRowAVX2(h *float32, c *float32, pre *float32, n int, hidden int)
+
+// fmaPeakAVX512x4 runs n×24 16-lane FMAs into 4 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x4(n int)
+
+// fmaPeakAVX2x4 runs n×24 8-lane FMAs into 4 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x4(n int)
+
+// fmaPeakAVX512x8 runs n×24 16-lane FMAs into 8 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x8(n int)
+
+// fmaPeakAVX2x8 runs n×24 8-lane FMAs into 8 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x8(n int)
+
+// fmaPeakAVX512x12 runs n×24 16-lane FMAs into 12 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x12(n int)
+
+// fmaPeakAVX2x12 runs n×24 8-lane FMAs into 12 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x12(n int)
+
+// fmaPeakAVX512x24 runs n×24 16-lane FMAs into 24 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x24(n int)
+
+// fmaPeakAVX2x24 runs n×24 8-lane FMAs into 24 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x24(n int)

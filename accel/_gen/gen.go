@@ -19,25 +19,37 @@ func main() {
 	ConstraintExpr("amd64,!noasm,gc")
 	dot("dotAVX2", 8, func() VecVirtual { return YMM() })
 	dot("dotAVX512", 16, func() VecVirtual { return ZMM() })
-	gemmKernel("gemm6x16AVX2", 6, 2, 8, func() VecVirtual { return YMM() })
-	gemmKernel("gemm12x32AVX512", 12, 2, 16, func() VecVirtual { return ZMM() })
+	// one kernel per row count, so a tile at the bottom edge of C (or a
+	// product of fewer rows than the tile) computes only its rows
+	for mr := 1; mr <= 6; mr++ {
+		gemmKernel(fmt.Sprintf("gemm%dx16AVX2", mr), mr, 2, 8, func() VecVirtual { return YMM() })
+	}
+	for mr := 1; mr <= 12; mr++ {
+		gemmKernel(fmt.Sprintf("gemm%dx32AVX512", mr), mr, 2, 16, func() VecVirtual { return ZMM() })
+	}
 	gemmKernel("gemm6x64AVX512", 6, 4, 16, func() VecVirtual { return ZMM() })
 	expKernel()
-	fmaPeak("fmaPeakAVX512", func() VecVirtual { return ZMM() }, 16)
-	fmaPeak("fmaPeakAVX2", func() VecVirtual { return YMM() }, 8)
+	gateKernels()
+	for _, accs := range []int{4, 8, 12, 24} {
+		fmaPeak(fmt.Sprintf("fmaPeakAVX512x%d", accs), func() VecVirtual { return ZMM() }, 16, accs)
+		fmaPeak(fmt.Sprintf("fmaPeakAVX2x%d", accs), func() VecVirtual { return YMM() }, 8, accs)
+	}
 	Generate()
 }
 
-// fmaPeak generates a loop of n iterations of 24 independent FMAs on
-// registers only: the core's FMA throughput, for the benchmarks to compare
-// kernels with.
-func fmaPeak(name string, vec func() VecVirtual, lanes int) {
+// fmaPeak generates a loop of n iterations of 24 FMAs on registers only,
+// spread over accs independent accumulators (each FMA adds x·y to one of
+// them, x and y being two other registers): with accs at least the FMA
+// latency times the FMA ports, the loop is throughput-bound and measures
+// the core's FMA peak; fewer accumulators show the latency bound.
+func fmaPeak(name string, vec func() VecVirtual, lanes, accs int) {
 	TEXT(name, NOSPLIT, "func(n int)")
-	Doc(fmt.Sprintf("%s runs n×24 independent %d-lane FMAs on registers (a throughput probe).", name, lanes))
+	Doc(fmt.Sprintf("%s runs n×24 %d-lane FMAs into %d independent accumulators on registers (a throughput probe).", name, lanes, accs))
 	n := Load(Param("n"), GP64())
-	var acc [24]VecVirtual
-	x := vec()
+	acc := make([]VecVirtual, accs)
+	x, y := vec(), vec()
 	zero(x, lanes)
+	zero(y, lanes)
 	for i := range acc {
 		acc[i] = vec()
 		zero(acc[i], lanes)
@@ -45,8 +57,8 @@ func fmaPeak(name string, vec func() VecVirtual, lanes int) {
 	Label(name + "_loop")
 	CMPQ(n, Imm(0))
 	JE(LabelRef(name + "_done"))
-	for i := range acc {
-		VFMADD231PS(x, x, acc[i])
+	for i := 0; i < 24; i++ {
+		VFMADD231PS(x, y, acc[i%accs])
 	}
 	DECQ(n)
 	JMP(LabelRef(name + "_loop"))
@@ -274,4 +286,185 @@ func expKernel() {
 	VZEROUPPER()
 	Store(done, ReturnIndex(0))
 	RET()
+}
+
+// gate is the state of the gate kernels' generator: the constant table
+// (eight copies of each value, so every constant is a YMM memory operand).
+type gate struct{ tbl Mem }
+
+// gate constant rows, in table order
+const (
+	gLo = iota
+	gHi
+	gLog2e
+	gLn2hi
+	gLn2lo
+	gC0   // the polynomial, highest degree first (7 rows)
+	gOne  = gC0 + 7
+	gTwo  = gOne + 1
+	gBias = gTwo + 1 // int32 127, the exponent bias
+)
+
+// gateKernels generates the fused GRU and LSTM gate kernels over one row
+// of 8-lane blocks: gruRowAVX2 and lstmRowAVX2 compute what GRUGates and
+// LSTMGates compute per element, with σ and tanh from the exponential
+// below.
+func gateKernels() {
+	tbl := GLOBL("gateconsts", RODATA|NOPTR)
+	vals := []float32{-87, 88, 1.44269504088896341, 0.693359375, -2.12194440e-4,
+		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1, 1, 2}
+	for i, v := range vals {
+		for l := 0; l < 8; l++ {
+			DATA(32*i+4*l, U32(math.Float32bits(v))) // F32 prints integral values as integers
+		}
+	}
+	for l := 0; l < 8; l++ {
+		DATA(32*gBias+4*l, U32(127))
+	}
+	g := gate{tbl: tbl}
+
+	TEXT("gruRowAVX2", NOSPLIT, "func(h, gi, gh *float32, n, hidden int)")
+	Pragma("noescape")
+	Doc("gruRowAVX2 updates h[j] for j < n (a multiple of 8) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.")
+	{
+		h := Mem{Base: Load(Param("h"), GP64())}
+		gi := Mem{Base: Load(Param("gi"), GP64())}
+		gh := Mem{Base: Load(Param("gh"), GP64())}
+		n := Load(Param("n"), GP64())
+		H := Load(Param("hidden"), GP64())
+		SHLQ(Imm(2), H) // bytes
+		H2 := GP64()
+		MOVQ(H, H2)
+		SHLQ(Imm(1), H2)
+		Label("gru_loop")
+		CMPQ(n, Imm(8))
+		JL(LabelRef("gru_done"))
+		a := YMM()
+		VMOVUPS(gi, a)
+		VADDPS(gh, a, a)
+		r := g.sigmoid(a)
+		VMOVUPS(gi.Idx(H, 1), a)
+		VADDPS(gh.Idx(H, 1), a, a)
+		z := g.sigmoid(a)
+		VMOVUPS(gh.Idx(H2, 1), a)
+		VMULPS(r, a, a)
+		VADDPS(gi.Idx(H2, 1), a, a)
+		nn := g.tanh(a)
+		one := YMM()
+		VMOVUPS(g.tbl.Offset(32*gOne), one)
+		VSUBPS(z, one, one) // 1 − z
+		VMULPS(nn, one, one)
+		hv := YMM()
+		VMULPS(h, z, hv) // z·h
+		VADDPS(hv, one, one)
+		VMOVUPS(one, h)
+		for _, m := range []Mem{h, gi, gh} {
+			ADDQ(Imm(32), m.Base)
+		}
+		SUBQ(Imm(8), n)
+		JMP(LabelRef("gru_loop"))
+		Label("gru_done")
+		VZEROUPPER()
+		RET()
+	}
+
+	TEXT("lstmRowAVX2", NOSPLIT, "func(h, c, pre *float32, n, hidden int)")
+	Pragma("noescape")
+	Doc("lstmRowAVX2 sets h[j] and c[j] for j < n (a multiple of 8) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.")
+	{
+		h := Mem{Base: Load(Param("h"), GP64())}
+		c := Mem{Base: Load(Param("c"), GP64())}
+		gp := Mem{Base: Load(Param("pre"), GP64())}
+		n := Load(Param("n"), GP64())
+		H := Load(Param("hidden"), GP64())
+		SHLQ(Imm(2), H)
+		H2, H3 := GP64(), GP64()
+		MOVQ(H, H2)
+		SHLQ(Imm(1), H2)
+		MOVQ(H2, H3)
+		ADDQ(H, H3)
+		Label("lstm_loop")
+		CMPQ(n, Imm(8))
+		JL(LabelRef("lstm_done"))
+		a := YMM()
+		VMOVUPS(gp, a)
+		i := g.sigmoid(a)
+		VMOVUPS(gp.Idx(H, 1), a)
+		f := g.sigmoid(a)
+		VMOVUPS(gp.Idx(H2, 1), a)
+		gg := g.tanh(a)
+		VMOVUPS(gp.Idx(H3, 1), a)
+		o := g.sigmoid(a)
+		cv := YMM()
+		VMULPS(c, f, cv) // f·c
+		VMULPS(gg, i, i) // i·g̃
+		VADDPS(i, cv, cv)
+		VMOVUPS(cv, c)
+		tc := g.tanh(cv)
+		VMULPS(tc, o, o)
+		VMOVUPS(o, h)
+		for _, m := range []Mem{h, c} {
+			ADDQ(Imm(32), m.Base)
+		}
+		ADDQ(Imm(32), gp.Base)
+		SUBQ(Imm(8), n)
+		JMP(LabelRef("lstm_loop"))
+		Label("lstm_done")
+		VZEROUPPER()
+		RET()
+	}
+}
+
+// exp returns e^x for the lanes of x clamped to [−87, 88] (x itself is
+// not changed), with Exp's range reduction and polynomial; a NaN lane
+// stays NaN.
+func (g gate) exp(x VecVirtual) VecVirtual {
+	t, v := YMM(), YMM()
+	VMOVUPS(g.tbl.Offset(32*gLo), t)
+	VMAXPS(x, t, v) // max(lo, x): the second source (x) when either is NaN
+	VMOVUPS(g.tbl.Offset(32*gHi), t)
+	VMINPS(v, t, v)
+	k := YMM()
+	VMULPS(g.tbl.Offset(32*gLog2e), v, k)
+	VROUNDPS(Imm(0), k, k)
+	VFNMADD231PS(g.tbl.Offset(32*gLn2hi), k, v) // v −= k·ln2hi
+	VFNMADD231PS(g.tbl.Offset(32*gLn2lo), k, v)
+	p := YMM()
+	VMOVUPS(g.tbl.Offset(32*gC0), p)
+	for i := 1; i < 7; i++ {
+		VFMADD213PS(g.tbl.Offset(32*(gC0+i)), v, p) // p = p·v + c
+	}
+	VCVTPS2DQ(k, k)
+	VPADDD(g.tbl.Offset(32*gBias), k, k)
+	VPSLLD(Imm(23), k, k)
+	VMULPS(k, p, p)
+	return p
+}
+
+// sigmoid returns 1/(1 + e^−x) (x is clobbered).
+func (g gate) sigmoid(x VecVirtual) VecVirtual {
+	z := YMM()
+	VXORPS(z, z, z)
+	VSUBPS(x, z, x) // −x
+	e := g.exp(x)
+	one := YMM()
+	VMOVUPS(g.tbl.Offset(32*gOne), one)
+	VADDPS(one, e, e)
+	VDIVPS(e, one, one) // 1/(1+e)
+	return one
+}
+
+// tanh returns 1 − 2/(e^(2x) + 1) (x is not changed).
+func (g gate) tanh(x VecVirtual) VecVirtual {
+	t := YMM()
+	VADDPS(x, x, t)
+	e := g.exp(t)
+	VADDPS(g.tbl.Offset(32*gOne), e, e)
+	q := YMM()
+	VMOVUPS(g.tbl.Offset(32*gTwo), q)
+	VDIVPS(e, q, q) // 2/(e+1)
+	one := YMM()
+	VMOVUPS(g.tbl.Offset(32*gOne), one)
+	VSUBPS(q, one, one)
+	return one
 }
