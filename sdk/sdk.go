@@ -41,8 +41,10 @@ type Config struct {
 // one thread (edge devices run single-threaded unless told otherwise).
 func NewConfig() Config { return Config{samples: 20, seed: 1, topK: 5, threads: 1} }
 
-// WithThreads sets how many goroutines batch calls (PredictAll) use
-// (default 1). Results do not depend on it.
+// WithThreads sets how many goroutines a call may use (default 1):
+// PredictAll shares vessels among them, Forecast its batches of series,
+// and single predictions their matrix products and attention heads.
+// Results are bit-identical for any count.
 func (c Config) WithThreads(n int) Config { c.threads = n; return c }
 
 // WithSamples sets the Monte Carlo samples of a forecast (default 20).

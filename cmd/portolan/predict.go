@@ -145,11 +145,16 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: series are %d steps × %d features, the model takes %d × %d", *series, set.T, set.D, f.Steps(), f.Features())
 	}
 	set.Fill(m.Bundle.Preprocessing.Mean) // gaps read as 0 after scaling
-	in := make([][]float32, len(set.IDs))
+	// Monte Carlo keys (docs/RNG.md): a CSV series' id, an .npy row's index
+	npy := strings.EqualFold(filepath.Ext(*series), ".npy")
+	in := make([]sdk.Series, len(set.IDs))
 	for i := range in {
-		in[i] = set.Series(i)
+		in[i] = sdk.Series{Key: uint64(i), Values: set.Series(i)}
+		if !npy {
+			in[i].Key = sdk.SeriesKey(set.IDs[i])
+		}
 	}
-	out, err := f.Forecast(context.Background(), in)
+	out, err := f.ForecastSeries(context.Background(), in)
 	if err != nil {
 		return err
 	}

@@ -45,11 +45,11 @@ func run(modelPath, seriesPath string, w io.Writer) error {
 		return err
 	}
 	set.Fill(m.Bundle.Preprocessing.Mean)
-	var xs [][]float32
-	for i := range set.IDs {
-		xs = append(xs, set.Series(i))
+	var xs []sdk.Series
+	for i, id := range set.IDs {
+		xs = append(xs, sdk.Series{Key: sdk.SeriesKey(id), Values: set.Series(i)}) // Monte Carlo keyed by the series id
 	}
-	out, err := f.Forecast(context.Background(), xs)
+	out, err := f.ForecastSeries(context.Background(), xs)
 	if err != nil {
 		return err
 	}
