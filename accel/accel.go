@@ -83,10 +83,11 @@ func AddTo(dst, x []float32) {
 	}
 }
 
-// ReLU sets x[i] = max(x[i], 0) in place (branch-free; NaN stays NaN).
+// ReLU sets x[i] = max(x[i], 0) in place (NaN stays NaN).
 func ReLU(x []float32) {
-	for i, v := range x {
-		x[i] = max(v, 0)
+	tail := x[reluFast(x):]
+	for i, v := range tail {
+		tail[i] = max(v, 0)
 	}
 }
 
@@ -168,16 +169,101 @@ func LayerNorm(dst, x, w, b []float32, eps float32) {
 	}
 }
 
-// AddLayerNorm sets dst = LayerNorm(x + y) (see LayerNorm), the residual
-// connection and its normalisation in one call; dst may be x or y.
+// AddLayerNorm sets dst = LayerNorm(x + y)·w + b, the residual connection
+// and its normalisation in one call; dst may be x or y. The generic code
+// is LayerNorm's (float64 statistics); the SIMD kernels, for lengths that
+// are multiples of 8, accumulate mean and variance in float32 lanes.
 func AddLayerNorm(dst, x, y, w, b []float32, eps float32) {
-	if len(x) != len(y) {
+	if len(x) != len(y) || len(dst) != len(x) || len(w) != len(x) || len(b) != len(x) {
 		panic(badLength)
+	}
+	if addLayerNormFast(dst, x, y, w, b, eps) {
+		return
 	}
 	for i, v := range y {
 		dst[i] = x[i] + v
 	}
 	LayerNorm(dst, dst, w, b, eps)
+}
+
+// SegmentMeanMax writes the mean and the maximum of each of len(mean)
+// consecutive segments of seg elements of x:
+//
+//	for s := range mean { mean[s] = Σ x[s·seg : (s+1)·seg] / seg; mx[s] = max of the same }
+//
+// (sums in four partial sums, lanes i mod 4, or eight SIMD lanes). x
+// holds no NaN.
+func SegmentMeanMax(mean, mx, x []float32, seg int) {
+	if seg <= 0 || len(mx) != len(mean) || len(x) < len(mean)*seg {
+		panic(badLength)
+	}
+	if segMeanMaxFast(mean, mx, x, seg) {
+		return
+	}
+	for s := range mean {
+		v := x[s*seg : (s+1)*seg]
+		var s0, s1, s2, s3 float32
+		m0, m1 := v[0], v[0]
+		n := seg &^ 3
+		for i := 0; i < n; i += 4 {
+			q := v[i : i+4 : i+4]
+			s0 += q[0]
+			s1 += q[1]
+			s2 += q[2]
+			s3 += q[3]
+			// comparisons, not the builtin max: a running maximum seldom
+			// changes, so they predict well
+			if q[0] > m0 {
+				m0 = q[0]
+			}
+			if q[1] > m1 {
+				m1 = q[1]
+			}
+			if q[2] > m0 {
+				m0 = q[2]
+			}
+			if q[3] > m1 {
+				m1 = q[3]
+			}
+		}
+		sum := (s0 + s1) + (s2 + s3)
+		for _, t := range v[n:] {
+			sum += t
+			if t > m0 {
+				m0 = t
+			}
+		}
+		if m1 > m0 {
+			m0 = m1
+		}
+		mean[s], mx[s] = sum/float32(seg), m0
+	}
+}
+
+// WeightedMax4 sets dst[j] to the largest of a[c]·u[c·stride+j] over four
+// channels c (WAY's channel-attention pooling):
+//
+//	for j := range dst { dst[j] = max(a[0]·u[j], a[1]·u[stride+j], a[2]·u[2·stride+j], a[3]·u[3·stride+j]) }
+func WeightedMax4(dst, u []float32, stride int, a *[4]float32) {
+	n := len(dst)
+	if stride < n || len(u) < 3*stride+n {
+		panic(badLength)
+	}
+	i := weightedMax4Fast(dst, u, stride, a)
+	u0, u1, u2, u3 := u[:n], u[stride:stride+n], u[2*stride:2*stride+n], u[3*stride:3*stride+n]
+	for j := i; j < n; j++ {
+		v := a[0] * u0[j]
+		if w := a[1] * u1[j]; w > v {
+			v = w
+		}
+		if w := a[2] * u2[j]; w > v {
+			v = w
+		}
+		if w := a[3] * u3[j]; w > v {
+			v = w
+		}
+		dst[j] = v
+	}
 }
 
 // gateChunk is how many elements the gate kernels process per step on

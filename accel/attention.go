@@ -88,7 +88,7 @@ func (a *attention) head(w *Workspace, h int) {
 			for t := range s {
 				s[t] = a.scale * dotFast(qi, a.k[t*a.ldk+off:t*a.ldk+off+dk])
 			}
-			SoftmaxInPlace(s)
+			inv := 1 / expShift(s)
 			out := a.dst[i*a.ldd+off : i*a.ldd+off+dk]
 			clear(out)
 			for t, p := range s {
@@ -97,20 +97,34 @@ func (a *attention) head(w *Workspace, h int) {
 					out[j] += float32(p * x)
 				}
 			}
+			for j := range out {
+				out[j] *= inv
+			}
 		}
 		return
 	}
+	// the head's keys and values, packed once for every query block
+	n := a.prev + a.rows
+	packInto(&w.kp, &w.kbuf, true, dk, n, a.k[off:], a.ldk)
+	packInto(&w.vp, &w.vbuf, false, n, dk, a.v[off:], a.ldv)
 	for i0 := 0; i0 < a.rows; i0 += attnBlock {
 		mb := min(attnBlock, a.rows-i0)
-		n := a.prev + i0 + mb // keys the block's last query sees
-		s := w.scores(mb * n)
-		w.sgemm(1, false, true, mb, n, dk, a.scale, a.q[i0*a.ldq+off:], a.ldq, a.k[off:], a.ldk, 0, s, n)
+		nk := a.prev + i0 + mb // keys the block's last query sees
+		s := w.scores(mb * nk)
+		clear(s)
+		w.mulPrefix(1, false, mb, a.scale, a.q[i0*a.ldq+off:], a.ldq, &w.kp, dk, nk, s, nk)
+		sums := w.rowSums(mb)
 		for r := 0; r < mb; r++ {
 			seen := a.prev + i0 + r + 1
-			SoftmaxInPlace(s[r*n : r*n+seen])
-			clear(s[r*n+seen : (r+1)*n])
+			sums[r] = expShift(s[r*nk : r*nk+seen])
+			clear(s[r*nk+seen : (r+1)*nk])
 		}
-		w.sgemm(1, false, false, mb, dk, n, 1, s, n, a.v[off:], a.ldv, 0, a.dst[i0*a.ldd+off:], a.ldd)
+		dst := a.dst[i0*a.ldd+off:]
+		scaleC(dst, mb, dk, a.ldd, 0)
+		w.mulPrefix(1, false, mb, 1, s, nk, &w.vp, nk, dk, dst, a.ldd)
+		for r := 0; r < mb; r++ {
+			Scale(1/sums[r], dst[r*a.ldd:r*a.ldd+dk])
+		}
 	}
 }
 
@@ -120,4 +134,47 @@ func (w *Workspace) scores(n int) []float32 {
 		w.s = make([]float32, n+n/4)
 	}
 	return w.s[:n]
+}
+
+// rowSums returns the workspace's buffer of n softmax sums.
+func (w *Workspace) rowSums(n int) []float32 {
+	if cap(w.sums) < n {
+		w.sums = make([]float32, n)
+	}
+	return w.sums[:n]
+}
+
+// expShift sets x[i] = e^(x[i] − max x), the softmax numerators, with
+// Exp's exponential, and returns their sum (in float32: four partial sums,
+// or eight SIMD lanes, then the tail in order). x holds no NaN.
+func expShift(x []float32) float32 {
+	m, i := maxFast(x)
+	if i == 0 {
+		m = x[0]
+	}
+	for _, v := range x[i:] {
+		if v > m {
+			m = v
+		}
+	}
+	sum, i := expShiftSumFast(x, m)
+	tail := x[i:]
+	for j := range tail {
+		tail[j] -= m
+	}
+	Exp(tail, tail)
+	var s0, s1, s2, s3 float32
+	n := len(tail) &^ 3
+	for j := 0; j < n; j += 4 {
+		t := tail[j : j+4 : j+4]
+		s0 += t[0]
+		s1 += t[1]
+		s2 += t[2]
+		s3 += t[3]
+	}
+	sum += (s0 + s1) + (s2 + s3)
+	for _, v := range tail[n:] {
+		sum += v
+	}
+	return sum
 }

@@ -32,9 +32,12 @@ var packPool = sync.Pool{New: func() any { return new(Workspace) }}
 // single-threaded; a Workspace is not safe for concurrent use.
 type Workspace struct {
 	a, b    []float32
-	s       []float32
-	threads int
-	helpers []*Workspace // one per extra goroutine
+	s, sums []float32 // attention scores and their row sums
+	// attention's keys and values, packed once per head
+	kp, vp     PackedB
+	kbuf, vbuf []float32
+	threads    int
+	helpers    []*Workspace // one per extra goroutine
 }
 
 // SetThreads sets how many goroutines one product through this workspace
@@ -93,7 +96,7 @@ func (w *Workspace) sgemm(threads int, transA, transB bool, m, n, k int, alpha f
 			kcb := min(kc, k-pc)
 			pb := w.growB(kcb, ncb)
 			packB(pb, b, transB, ldb, pc, jc, kcb, ncb, nr)
-			w.block(&g, threads, pb, jc, pc, kcb, ncb)
+			w.block(&g, threads, pb, jc, pc, kcb, kcb, ncb)
 		}
 	}
 }
@@ -136,12 +139,12 @@ type gemm struct {
 
 // block multiplies op(A) (all m rows, depth pc..pc+kcb) by the packed B
 // block pb (columns jc..jc+ncb) into C, on up to threads goroutines.
-func (w *Workspace) block(g *gemm, threads int, pb []float32, jc, pc, kcb, ncb int) {
+func (w *Workspace) block(g *gemm, threads int, pb []float32, jc, pc, kcb, bstride, ncb int) {
 	if threads <= 1 || 2*g.m*ncb*kcb < parallelFlops {
-		g.part(w.growA(kcb), pb, 0, g.m, jc, pc, kcb, ncb, 0, ncb)
+		g.part(w.growA(kcb), pb, 0, g.m, jc, pc, kcb, bstride, ncb, 0, ncb)
 		return
 	}
-	w.blockParallel(*g, threads, pb, jc, pc, kcb, ncb)
+	w.blockParallel(*g, threads, pb, jc, pc, kcb, bstride, ncb)
 }
 
 // blockParallel splits a block in tile-aligned row ranges, or in ranges of
@@ -149,7 +152,7 @@ func (w *Workspace) block(g *gemm, threads int, pb []float32, jc, pc, kcb, ncb i
 // take all parts but the last, which the calling goroutine computes. (g is
 // a copy, so that the single-goroutine path captures nothing and
 // allocates nothing.)
-func (w *Workspace) blockParallel(g gemm, threads int, pb []float32, jc, pc, kcb, ncb int) {
+func (w *Workspace) blockParallel(g gemm, threads int, pb []float32, jc, pc, kcb, bstride, ncb int) {
 	rowTiles := (g.m + g.mr - 1) / g.mr
 	colPanels := (ncb + g.nr - 1) / g.nr
 	byRows := rowTiles >= 2*threads || rowTiles >= colPanels
@@ -170,54 +173,61 @@ func (w *Workspace) blockParallel(g gemm, threads int, pb []float32, jc, pc, kcb
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.part(hw.growA(kcb), pb, i0, i1, jc, pc, kcb, ncb, j0, j1)
+			g.part(hw.growA(kcb), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
 		}()
 	}
 	i0, i1, j0, j1 := bounds(parts - 1)
-	g.part(w.growA(kcb), pb, i0, i1, jc, pc, kcb, ncb, j0, j1)
+	g.part(w.growA(kcb), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
 	wg.Wait()
 }
 
 // part computes rows i0..i1 (i0 a multiple of mr) and block columns
-// j0..j1 (multiples of nr, or ncb) of one block, packing A into pa.
-func (g *gemm) part(pa, pb []float32, i0, i1, jc, pc, kcb, ncb, j0, j1 int) {
+// j0..j1 (multiples of nr, or ncb) of one block, packing A into pa unless
+// the CPU's kernels read it in place.
+//
+// The packed block's panels have depth bstride ≥ kcb: a product may use
+// the first kcb rows of a deeper block (a prefix of B's depth).
+func (g *gemm) part(pa, pb []float32, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1 int) {
+	inPlace := !g.transA && inPlaceA(g.nr)
 	for ic := i0; ic < i1; ic += mc {
 		mcb := min(mc, i1-ic)
-		packA(pa, g.a, g.transA, g.lda, ic, pc, mcb, kcb, g.mr)
-		g.tiles(pa, pb, ic, jc, mcb, kcb, ncb, j0, j1)
+		if !inPlace {
+			packA(pa, g.a, g.transA, g.lda, ic, pc, mcb, kcb, g.mr)
+		}
+		g.tiles(pa, pb, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1, inPlace)
 	}
 }
 
-// tiles multiplies a packed A block (rows ic..ic+mcb) by the panels of a
-// packed B block covering block columns j0..j1, tile by tile: each B panel
-// stays in L1 while the A panels pass it.
-func (g *gemm) tiles(pa, pb []float32, ic, jc, mcb, kcb, ncb, j0, j1 int) {
+// tiles multiplies a block of A (rows ic..ic+mcb, depth pc..pc+kcb;
+// packed in pa, or read in place) by the panels of a packed B block
+// covering block columns j0..j1, tile by tile: each B panel stays in L1
+// while the A panels pass it.
+func (g *gemm) tiles(pa, pb []float32, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1 int, inPlace bool) {
 	mr, nr, c, ldc, alpha := g.mr, g.nr, g.c, g.ldc, g.alpha
 	var tileBuf [maxMR * maxNR]float32
 	for jp := j0 / nr; jp*nr < j1; jp++ {
-		bp := pb[jp*kcb*nr:]
+		bp := pb[jp*bstride*nr:]
 		cols := min(nr, ncb-jp*nr)
 		for ip := 0; ip*mr < mcb; ip++ {
-			ap := pa[ip*kcb*mr:]
 			rows := min(mr, mcb-ip*mr)
 			c0 := (ic+ip*mr)*ldc + jc + jp*nr
-			if cols == nr {
-				if !gemmFastTile(rows, nr, kcb, &ap[0], &bp[0], &c[c0], ldc, alpha) {
-					gemmTile(kcb, ap, bp, c[c0:], ldc, alpha, rows, nr)
-				}
-				continue
+			dst, ldd := c[c0:], ldc
+			if cols < nr { // a tile at the right edge: compute into a full-width tile
+				dst, ldd = tileBuf[:rows*nr], nr
+				clear(dst)
 			}
-			// a tile at the right edge: compute into a full-width tile,
-			// add its valid columns
-			tb := tileBuf[:rows*nr]
-			clear(tb)
-			if !gemmFastTile(rows, nr, kcb, &ap[0], &bp[0], &tb[0], nr, alpha) {
-				gemmTile(kcb, ap, bp, tb, nr, alpha, rows, nr)
+			switch {
+			case inPlace:
+				gemmFastTileA(rows, nr, kcb, &g.a[(ic+ip*mr)*g.lda+pc], g.lda, &bp[0], &dst[0], ldd, alpha)
+			case !gemmFastTile(rows, nr, kcb, &pa[ip*kcb*mr], &bp[0], &dst[0], ldd, alpha):
+				gemmTile(kcb, pa[ip*kcb*mr:], bp, dst, ldd, alpha, rows, nr)
 			}
-			for i := 0; i < rows; i++ {
-				cr := c[c0+i*ldc : c0+i*ldc+cols]
-				for j := range cr {
-					cr[j] += tb[i*nr+j]
+			if cols < nr { // add its valid columns
+				for i := 0; i < rows; i++ {
+					cr := c[c0+i*ldc : c0+i*ldc+cols]
+					for j := range cr {
+						cr[j] += tileBuf[i*nr+j]
+					}
 				}
 			}
 		}
@@ -323,50 +333,47 @@ func packB(dst, b []float32, trans bool, ldb, pc, jc, kcb, ncb, nr int) {
 //	for p < k, i < rows, j < nr: acc[i][j] += a[rows·p+i]·b[nr·p+j]
 //	c[i*ldc+j] += alpha·acc[i][j]
 //
-// It walks the tile in 4×4 blocks whose sixteen sums stay in local
-// variables (registers natively, locals in WebAssembly), reading four
-// values of A and four of B per sixteen products.
+// It walks the tile in 2×4 blocks whose eight sums stay in registers
+// (more spill on amd64 with Go's register allocation: 4×4 measured 30%
+// slower), reading two values of A and four of B per eight products. The
+// products are not rounded apart from the sums, so arm64 may fuse them.
 func gemmTile(k int, a, b, c []float32, ldc int, alpha float32, rows, nr int) {
 	for j := 0; j < nr; j += 4 {
 		i := 0
-		for ; i+4 <= rows; i += 4 {
-			var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+		for ; i+2 <= rows; i += 2 {
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			ai, bj := i, j
 			for p := 0; p < k; p++ {
-				ap := a[p*rows+i : p*rows+i+4 : p*rows+i+4]
-				bp := b[p*nr+j : p*nr+j+4 : p*nr+j+4]
-				a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
+				ap := a[ai : ai+2 : ai+2]
+				bp := b[bj : bj+4 : bj+4]
+				a0, a1 := ap[0], ap[1]
 				b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
-				c00 += float32(a0 * b0)
-				c01 += float32(a0 * b1)
-				c02 += float32(a0 * b2)
-				c03 += float32(a0 * b3)
-				c10 += float32(a1 * b0)
-				c11 += float32(a1 * b1)
-				c12 += float32(a1 * b2)
-				c13 += float32(a1 * b3)
-				c20 += float32(a2 * b0)
-				c21 += float32(a2 * b1)
-				c22 += float32(a2 * b2)
-				c23 += float32(a2 * b3)
-				c30 += float32(a3 * b0)
-				c31 += float32(a3 * b1)
-				c32 += float32(a3 * b2)
-				c33 += float32(a3 * b3)
+				c00 += a0 * b0
+				c01 += a0 * b1
+				c02 += a0 * b2
+				c03 += a0 * b3
+				c10 += a1 * b0
+				c11 += a1 * b1
+				c12 += a1 * b2
+				c13 += a1 * b3
+				ai += rows
+				bj += nr
 			}
 			addRow4(c[i*ldc+j:], alpha, c00, c01, c02, c03)
 			addRow4(c[(i+1)*ldc+j:], alpha, c10, c11, c12, c13)
-			addRow4(c[(i+2)*ldc+j:], alpha, c20, c21, c22, c23)
-			addRow4(c[(i+3)*ldc+j:], alpha, c30, c31, c32, c33)
 		}
-		for ; i < rows; i++ {
+		if i < rows {
 			var c0, c1, c2, c3 float32
+			ai, bj := i, j
 			for p := 0; p < k; p++ {
-				av := a[p*rows+i]
-				bp := b[p*nr+j : p*nr+j+4 : p*nr+j+4]
-				c0 += float32(av * bp[0])
-				c1 += float32(av * bp[1])
-				c2 += float32(av * bp[2])
-				c3 += float32(av * bp[3])
+				av := a[ai]
+				bp := b[bj : bj+4 : bj+4]
+				c0 += av * bp[0]
+				c1 += av * bp[1]
+				c2 += av * bp[2]
+				c3 += av * bp[3]
+				ai += rows
+				bj += nr
 			}
 			addRow4(c[i*ldc+j:], alpha, c0, c1, c2, c3)
 		}

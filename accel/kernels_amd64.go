@@ -109,6 +109,96 @@ func gemm12x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha f
 //go:noescape
 func gemm6x64AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// gemm1x16AVX2A adds alpha·A·B to the 1×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 1-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm1x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x16AVX2A adds alpha·A·B to the 2×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 2-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm2x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x16AVX2A adds alpha·A·B to the 3×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 3-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm3x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x16AVX2A adds alpha·A·B to the 4×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 4-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm4x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x16AVX2A adds alpha·A·B to the 5×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 5-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm5x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x16AVX2A adds alpha·A·B to the 6×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 6-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm6x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm1x32AVX512A adds alpha·A·B to the 1×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 1-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm1x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x32AVX512A adds alpha·A·B to the 2×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 2-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm2x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x32AVX512A adds alpha·A·B to the 3×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 3-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm3x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x32AVX512A adds alpha·A·B to the 4×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 4-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm4x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x32AVX512A adds alpha·A·B to the 5×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 5-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm5x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x32AVX512A adds alpha·A·B to the 6×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 6-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm6x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm7x32AVX512A adds alpha·A·B to the 7×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 7-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm7x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm8x32AVX512A adds alpha·A·B to the 8×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 8-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm8x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm9x32AVX512A adds alpha·A·B to the 9×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 9-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm9x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm10x32AVX512A adds alpha·A·B to the 10×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 10-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm10x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm11x32AVX512A adds alpha·A·B to the 11×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 11-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm11x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm12x32AVX512A adds alpha·A·B to the 12×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 12-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm12x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
 // expAVX2 writes e^x[i] for whole blocks of 8 in range; it returns the count written (see Exp).
 //
 //go:noescape
@@ -123,6 +213,36 @@ func gruRowAVX2(h *float32, gi *float32, gh *float32, n int, hidden int)
 //
 //go:noescape
 func lstmRowAVX2(h *float32, c *float32, pre *float32, n int, hidden int)
+
+// maxAVX2 returns the maximum of x[:n], n a positive multiple of 8 (x holds no NaN).
+//
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+// expShiftSumAVX2 sets x[i] = e^(x[i]−shift) for i < n (a multiple of 8) and returns their sum (eight lanes, then pairwise).
+//
+//go:noescape
+func expShiftSumAVX2(x *float32, n int, shift float32) float32
+
+// addLayerNormAVX2 sets dst = LN(x + y)·w + b over n elements (a positive multiple of 8), mean and variance in float32 (8 lanes, then pairwise); dst may be x or y.
+//
+//go:noescape
+func addLayerNormAVX2(dst *float32, x *float32, y *float32, w *float32, b *float32, n int, eps float32)
+
+// reluAVX2 sets x[i] = max(x[i], 0) for i < n (a multiple of 8); NaN stays NaN.
+//
+//go:noescape
+func reluAVX2(x *float32, n int)
+
+// segMeanMaxAVX2 writes the mean and the maximum of each of nseg consecutive segments of x of seg elements (a positive multiple of 8) to mean[s] and mx[s].
+//
+//go:noescape
+func segMeanMaxAVX2(x *float32, seg int, nseg int, mean *float32, mx *float32)
+
+// chanMax4AVX2 sets dst[j] = max_c a[c]·u[c·stride+j] over four channels for j < n (a multiple of 8).
+//
+//go:noescape
+func chanMax4AVX2(dst *float32, u *float32, stride int, a *[4]float32, n int)
 
 // fmaPeakAVX512x4 runs n×24 16-lane FMAs into 4 independent accumulators on registers (a throughput probe).
 func fmaPeakAVX512x4(n int)

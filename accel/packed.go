@@ -51,6 +51,34 @@ func packFrom(k, n int, get colSource) *PackedB {
 	return pb
 }
 
+// packInto packs op(B) (k×n; B k×n with row stride ldb, or n×k when
+// transB) into p, reusing p's buffers (*buf holds the panels): the
+// workspace's repacking for attention, allocation-free once grown.
+func packInto(p *PackedB, buf *[]float32, transB bool, k, n int, b []float32, ldb int) {
+	_, nr := tile()
+	p.k, p.n, p.nr, p.kc = k, n, nr, kc
+	size := 0
+	for jc := 0; jc < n; jc += nc {
+		size += (min(nc, n-jc) + nr - 1) / nr * nr * k
+	}
+	if cap(*buf) < size {
+		*buf = make([]float32, size+size/4)
+	}
+	all := (*buf)[:size]
+	p.blocks = p.blocks[:0]
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		panels := (ncb + nr - 1) / nr
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			blk := all[:panels*kcb*nr]
+			all = all[panels*kcb*nr:]
+			packB(blk, b, transB, ldb, pc, jc, kcb, ncb, nr)
+			p.blocks = append(p.blocks, blk)
+		}
+	}
+}
+
 // PackB packs op(B) (k×n; B is k×n with row stride ldb, or n×k when
 // transB). PackB(true, in, out, w, in) packs PyTorch-layout Linear weights.
 func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
@@ -102,17 +130,21 @@ func (w *Workspace) SgemmPacked(transA bool, m int, alpha float32, a []float32, 
 	if m == 0 || alpha == 0 {
 		return
 	}
+	w.mulPrefix(w.Threads(), transA, m, alpha, a, lda, b, k, n, c, ldc)
+}
+
+// mulPrefix adds alpha·op(A)·B[:kk, :nn] to C (m×nn), for a prefix of the
+// packed B's depth (kk ≤ k) and columns (nn ≤ n).
+func (w *Workspace) mulPrefix(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, kk, nn int, c []float32, ldc int) {
 	mr := maxMR // the row tile that goes with the panel width
 	if b.nr == 16 {
 		mr = 6
 	}
 	g := gemm{a: a, transA: transA, lda: lda, c: c, ldc: ldc, alpha: alpha, m: m, mr: mr, nr: b.nr}
-	bi := 0
-	for jc := 0; jc < n; jc += nc {
-		ncb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += b.kc {
-			w.block(&g, w.Threads(), b.blocks[bi], jc, pc, min(b.kc, k-pc), ncb)
-			bi++
+	kBlocks := (b.k + b.kc - 1) / b.kc
+	for jb, jc := 0, 0; jc < nn; jb, jc = jb+1, jc+nc {
+		for pb, pc := 0, 0; pc < kk; pb, pc = pb+1, pc+b.kc {
+			w.block(&g, threads, b.blocks[jb*kBlocks+pb], jc, pc, min(b.kc, kk-pc), min(b.kc, b.k-pc), min(nc, nn-jc))
 		}
 	}
 }

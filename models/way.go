@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/portolan-sdk/portolan/accel"
 	"github.com/portolan-sdk/portolan/export"
 )
 
@@ -235,50 +236,24 @@ func (m *WAY) embed(c *Cell, ship, dep int, x []float32) {
 // each channel go through the squeeze-excite MLP, sigmoid weights scale
 // the channels, and the maximum over channels is written to pool (heads·d_k).
 func (m *WAY) channelPool(b *wayBlock, u, pool []float32) {
-	H, dk, C, hdk := m.Heads, m.DK, m.chans, m.hdk
-	var avg, mx, sa, sm [4]float32
+	H, dk, C, hdk := m.Heads, m.DK, m.chans, m.hdk // C is 4 (NewWAY)
+	var avg, mx [4 * wayMaxHeads]float32           // channel c, head h at [c·H+h]
+	accel.SegmentMeanMax(avg[:C*H], mx[:C*H], u, dk)
+	var p, sa, sm, a [4]float32
 	for h := 0; h < H; h++ {
 		for c := 0; c < C; c++ {
-			avg[c], mx[c] = meanMax(u[c*hdk+h*dk : c*hdk+(h+1)*dk])
+			p[c] = avg[c*H+h]
 		}
-		m.squeezeExcite(b, h, avg[:C], sa[:C])
-		m.squeezeExcite(b, h, mx[:C], sm[:C])
-		var a [4]float32
+		m.squeezeExcite(b, h, p[:C], sa[:C])
+		for c := 0; c < C; c++ {
+			p[c] = mx[c*H+h]
+		}
+		m.squeezeExcite(b, h, p[:C], sm[:C])
 		for c := 0; c < C; c++ {
 			a[c] = sigmoid32(sa[c] + sm[c])
 		}
-		out := pool[h*dk : (h+1)*dk]
-		for j := range out {
-			v := u[h*dk+j] * a[0]
-			for c := 1; c < C; c++ {
-				v = max(v, u[c*hdk+h*dk+j]*a[c])
-			}
-			out[j] = v
-		}
+		accel.WeightedMax4(pool[h*dk:(h+1)*dk], u[h*dk:], hdk, &a)
 	}
-}
-
-// meanMax returns the mean and the maximum of x (sums in four partial
-// sums, lanes i mod 4).
-func meanMax(x []float32) (float32, float32) {
-	var s0, s1, s2, s3 float32
-	m0, m1 := x[0], x[0]
-	n := len(x) &^ 3
-	for i := 0; i < n; i += 4 {
-		v := x[i : i+4 : i+4]
-		s0 += v[0]
-		s1 += v[1]
-		s2 += v[2]
-		s3 += v[3]
-		m0 = max(m0, v[0], v[1])
-		m1 = max(m1, v[2], v[3])
-	}
-	s := (s0 + s1) + (s2 + s3)
-	for _, v := range x[n:] {
-		s += v
-		m0 = max(m0, v)
-	}
-	return s / float32(len(x)), max(m0, m1)
 }
 
 // squeezeExcite computes head h's relu(p·w1 + b1)·w2 + b2 for the channel
