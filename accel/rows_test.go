@@ -98,7 +98,9 @@ func TestRowKernels(t *testing.T) {
 			}
 			require.True(t, okv() && okp(), "guards %s", name)
 		}
-		require.Panics(t, func() { AddLayerNorm(make([]float32, 8), make([]float32, 8), make([]float32, 7), make([]float32, 8), make([]float32, 8), 0) })
+		require.Panics(t, func() {
+			AddLayerNorm(make([]float32, 8), make([]float32, 8), make([]float32, 7), make([]float32, 8), make([]float32, 8), 0)
+		})
 		require.Panics(t, func() { SegmentMeanMax(make([]float32, 2), make([]float32, 2), make([]float32, 15), 8) })
 		require.Panics(t, func() { WeightedMax4(make([]float32, 8), make([]float32, 30), 8, &[4]float32{}) })
 	})
