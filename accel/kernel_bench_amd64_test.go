@@ -4,7 +4,9 @@ package accel
 
 import (
 	"fmt"
+	"sort"
 	"testing"
+	"time"
 )
 
 // BenchmarkMicroKernel runs the register tiles alone on warm packed panels
@@ -64,5 +66,68 @@ func BenchmarkFMAPeak(b *testing.B) {
 			flops := 24 * 2 * float64(p.width/32) * inner * float64(b.N)
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// peakShapes are the products WAY and TD run (m × n × k, B pre-packed,
+// A in place), and the square ones Sgemm is usually judged by. The WAY
+// shapes are for one voyage of 128 (small) or 512 (default) cells with
+// 3 points per cell on average; TD's for 20 samples of one series.
+var peakShapes = []struct {
+	name    string
+	m, n, k int
+}{
+	{"square-256", 256, 256, 256}, {"square-512", 512, 512, 512},
+	{"way-small/gru-in0", 384, 192, 9}, {"way-small/gru-rec", 128, 192, 64}, {"way-small/gru-in1", 384, 192, 64},
+	{"way-small/chan-in", 512, 64, 64}, {"way-small/qkv", 128, 192, 64}, {"way-small/out", 128, 64, 64},
+	{"way-small/ffn1", 512, 128, 64}, {"way-small/ffn2", 512, 64, 128}, {"way-small/head", 128, 20, 64},
+	{"way-default/gru-rec", 512, 384, 128}, {"way-default/gru-in1", 1536, 384, 128}, {"way-default/chan-in", 2048, 256, 128},
+	{"way-default/qkv", 512, 768, 128}, {"way-default/out", 512, 128, 256}, {"way-default/ffn1", 2048, 256, 128},
+	{"way-default/ffn2", 2048, 128, 256}, {"way-default/scores", 64, 512, 64}, {"way-default/weighted-sum", 64, 64, 512},
+	{"td/lstm-in0", 240, 512, 5}, {"td/lstm-rec", 20, 512, 128}, {"td/lstm-in1", 240, 512, 128}, {"td/fc", 20, 128, 128},
+}
+
+// BenchmarkSgemmPeak reports each product's GFLOP/s and its share of the
+// FMA peak of the implementation's vector width (%peak), measured in the
+// same benchmark: every iteration times the product and then the FMA probe
+// for about as long, and %peak is the median of their ratios, so load
+// from other work on the machine affects both alike.
+func BenchmarkSgemmPeak(b *testing.B) {
+	for _, name := range levels[1:] {
+		probe, lanes := fmaPeakAVX2x12, 8
+		if name == "avx512" {
+			probe, lanes = fmaPeakAVX512x12, 16
+		}
+		for _, s := range peakShapes {
+			b.Run(name+"/"+s.name, func(b *testing.B) {
+				restore, _ := use(name)
+				defer restore()
+				a, c := randVec(s.m*s.k), make([]float32, s.m*s.n)
+				pb := PackB(true, s.k, s.n, randVec(s.n*s.k), s.k)
+				var w Workspace
+				flops := 2 * float64(s.m*s.n*s.k)
+				// probe iterations of about one product's duration at peak
+				inner := max(1, int(flops/float64(24*2*lanes)))
+				w.SgemmPacked(false, s.m, 1, a, s.k, pb, 0, c, s.n)
+				probe(inner)
+				var ratios []float64
+				var total time.Duration
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					t0 := time.Now()
+					w.SgemmPacked(false, s.m, 1, a, s.k, pb, 0, c, s.n)
+					t1 := time.Now()
+					probe(inner)
+					t2 := time.Now()
+					total += t1.Sub(t0)
+					// product time over the probe's time for the same flops
+					ratios = append(ratios, float64(t2.Sub(t1))/float64(t1.Sub(t0))*flops/float64(inner*24*2*lanes))
+				}
+				b.StopTimer()
+				sort.Float64s(ratios)
+				b.ReportMetric(flops*float64(b.N)/total.Seconds()/1e9, "GFLOP/s")
+				b.ReportMetric(100*ratios[len(ratios)/2], "%peak")
+			})
+		}
 	}
 }

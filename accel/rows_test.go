@@ -106,7 +106,8 @@ func TestRowKernels(t *testing.T) {
 	})
 }
 
-// FuzzRowKernels compares the active row kernels with the generic ones.
+// FuzzRowKernels compares the active row and gate kernels with the
+// generic ones.
 func FuzzRowKernels(f *testing.F) {
 	f.Add(uint8(16), int64(1))
 	f.Fuzz(func(t *testing.T, nn uint8, seed int64) {
@@ -132,6 +133,29 @@ func FuzzRowKernels(f *testing.F) {
 		for s := range mean {
 			if fmx[s] != mx[s] || math.Abs(float64(fmean[s]-mean[s])) > 1e-6*float64(n) {
 				t.Fatalf("%s segment %d: mean %v max %v, generic %v %v", Implementation(), s, fmean[s], fmx[s], mean[s], mx[s])
+			}
+		}
+		// the gate kernels, on pre-activations of a few units' scale
+		gi, gh := randVecR(r, 3*n), randVecR(r, 3*n)
+		for i := range gi {
+			gi[i] *= 3
+		}
+		hf, hg := append([]float32(nil), x...), append([]float32(nil), x...)
+		GRUGates(hf, gi, gh, n)
+		restore = ForceGeneric()
+		GRUGates(hg, gi, gh, n)
+		restore()
+		g4 := append(gi, gh[:n]...)
+		cf, cg := append([]float32(nil), y...), append([]float32(nil), y...)
+		lf, lg := make([]float32, n), make([]float32, n)
+		LSTMGates(lf, cf, g4, n)
+		restore = ForceGeneric()
+		LSTMGates(lg, cg, g4, n)
+		restore()
+		for i := 0; i < n; i++ {
+			if math.Abs(float64(hf[i]-hg[i])) > 2e-6*(1+math.Abs(float64(hg[i]))) ||
+				math.Abs(float64(lf[i]-lg[i])) > 2e-6 || math.Abs(float64(cf[i]-cg[i])) > 2e-6*(1+math.Abs(float64(cg[i]))) {
+				t.Fatalf("%s gates[%d]: GRU %v (generic %v), LSTM h %v c %v (generic %v %v)", Implementation(), i, hf[i], hg[i], lf[i], cf[i], lg[i], cg[i])
 			}
 		}
 	})

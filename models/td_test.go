@@ -120,29 +120,33 @@ func TestTDKeyedSamples(t *testing.T) {
 	require.NoError(t, m.Sample(alone, target, 77, 5))
 	want := append([]float64(nil), alone.Mu...)
 	wantVar := append([]float64(nil), alone.Var...)
-	// a batch of 40 series (several chunks of tdChunkRows) with the target
-	// at several positions
-	const n = 40
-	for _, pos := range []int{0, 17, n - 1} {
-		for _, threads := range []int{1, 3} {
-			x := make([]float32, 0, n*TD)
-			keys := make([]uint64, n)
-			for i := 0; i < n; i++ {
-				if i == pos {
-					x = append(x, target...)
-					keys[i] = 77
-					continue
-				}
-				x = append(x, v.x[(i%v.n)*TD:(i%v.n+1)*TD]...)
-				keys[i] = uint64(1000 + i)
+	// a batch of 26 series (five chunks of tdChunkRows) with the target
+	// at the start, in the middle (on three threads: chunks in parallel)
+	// and at the end
+	const n = 26
+	for _, c := range []struct{ pos, threads int }{{0, 1}, {13, 3}, {n - 1, 1}} {
+		x := make([]float32, 0, n*TD)
+		keys := make([]uint64, n)
+		for i := 0; i < n; i++ {
+			if i == c.pos {
+				x = append(x, target...)
+				keys[i] = 77
+				continue
 			}
-			w := m.NewWork(L)
-			w.SetThreads(threads)
-			require.NoError(t, m.SampleBatch(w, x, keys, 5))
-			require.Equal(t, want, w.Mu[pos*L:(pos+1)*L], "position %d, %d threads", pos, threads)
-			require.Equal(t, wantVar, w.Var[pos*L:(pos+1)*L], "position %d, %d threads", pos, threads)
+			x = append(x, v.x[(i%v.n)*TD:(i%v.n+1)*TD]...)
+			keys[i] = uint64(1000 + i)
 		}
+		w := m.NewWork(L)
+		w.SetThreads(c.threads)
+		require.NoError(t, m.SampleBatch(w, x, keys, 5))
+		require.Equal(t, want, w.Mu[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
+		require.Equal(t, wantVar, w.Var[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
 	}
+	// one series on two threads shares its products instead
+	two := m.NewWork(L)
+	two.SetThreads(2)
+	require.NoError(t, m.Sample(two, target, 77, 5))
+	require.Equal(t, want, two.Mu)
 	require.NoError(t, m.Sample(alone, target, 78, 5))
 	require.NotEqual(t, want, alone.Mu)
 	require.NoError(t, m.Sample(alone, target, 77, 6))

@@ -8,8 +8,9 @@ import (
 
 // rowChunk is how many cells the row-local stages (GRU, channel
 // attention, FFN) take at a time, which bounds their buffers whatever the
-// batch: 512 cells of the default config need about 4 MiB.
-const rowChunk = 512
+// batch: 256 cells of the default config need about 2 MiB (128–512
+// measured alike on the shared machine).
+const rowChunk = 256
 
 // WAYWork holds the reusable buffers of WAY forwards and the results of
 // the last one. Buffers grow to the largest batch seen and are reused, so
