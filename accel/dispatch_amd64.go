@@ -172,28 +172,42 @@ func expFast(dst, x []float32) int {
 	return expAVX2(&dst[0], &x[0], len(x))
 }
 
-// gruRowFast runs gruRowAVX2 over the leading multiple of 8 of one GRU
-// row and returns how many elements it computed.
+// gruRowFast runs the gate kernels over the leading multiple of 8 of one
+// GRU row (16 lanes at a time with AVX-512, then 8) and returns how many
+// elements they computed.
 func gruRowFast(h, gi, gh []float32, hidden int) int {
-	n := hidden &^ 7
-	if level == 0 || n == 0 {
+	if level == 0 || hidden < 8 {
 		return 0
 	}
-	_, _ = gi[3*hidden-1], gh[3*hidden-1]
-	gruRowAVX2(&h[0], &gi[0], &gh[0], n, hidden)
-	return n
+	_, _, _ = h[hidden-1], gi[3*hidden-1], gh[3*hidden-1]
+	done := 0
+	if n := hidden &^ 15; level == 2 && n > 0 {
+		gruRowAVX512(&h[0], &gi[0], &gh[0], n, hidden)
+		done = n
+	}
+	if n := (hidden - done) &^ 7; n > 0 {
+		gruRowAVX2(&h[done], &gi[done], &gh[done], n, hidden)
+		done += n
+	}
+	return done
 }
 
-// lstmRowFast runs lstmRowAVX2 over the leading multiple of 8 of one LSTM
-// row and returns how many elements it computed.
+// lstmRowFast is gruRowFast for one LSTM row.
 func lstmRowFast(h, c, g []float32, hidden int) int {
-	n := hidden &^ 7
-	if level == 0 || n == 0 {
+	if level == 0 || hidden < 8 {
 		return 0
 	}
 	_, _, _ = h[hidden-1], c[hidden-1], g[4*hidden-1]
-	lstmRowAVX2(&h[0], &c[0], &g[0], n, hidden)
-	return n
+	done := 0
+	if n := hidden &^ 15; level == 2 && n > 0 {
+		lstmRowAVX512(&h[0], &c[0], &g[0], n, hidden)
+		done = n
+	}
+	if n := (hidden - done) &^ 7; n > 0 {
+		lstmRowAVX2(&h[done], &c[done], &g[done], n, hidden)
+		done += n
+	}
+	return done
 }
 
 // maxFast returns the maximum of the leading multiple of 8 of x and how

@@ -214,6 +214,16 @@ func gruRowAVX2(h *float32, gi *float32, gh *float32, n int, hidden int)
 //go:noescape
 func lstmRowAVX2(h *float32, c *float32, pre *float32, n int, hidden int)
 
+// gruRowAVX512 updates h[j] for j < n (a multiple of 16) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.
+//
+//go:noescape
+func gruRowAVX512(h *float32, gi *float32, gh *float32, n int, hidden int)
+
+// lstmRowAVX512 sets h[j] and c[j] for j < n (a multiple of 16) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.
+//
+//go:noescape
+func lstmRowAVX512(h *float32, c *float32, pre *float32, n int, hidden int)
+
 // maxAVX2 returns the maximum of x[:n], n a positive multiple of 8 (x holds no NaN).
 //
 //go:noescape

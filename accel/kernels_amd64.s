@@ -3746,119 +3746,239 @@ DATA gateconsts<>+16(SB)/4, $0xc2ae0000
 DATA gateconsts<>+20(SB)/4, $0xc2ae0000
 DATA gateconsts<>+24(SB)/4, $0xc2ae0000
 DATA gateconsts<>+28(SB)/4, $0xc2ae0000
-DATA gateconsts<>+32(SB)/4, $0x42b00000
-DATA gateconsts<>+36(SB)/4, $0x42b00000
-DATA gateconsts<>+40(SB)/4, $0x42b00000
-DATA gateconsts<>+44(SB)/4, $0x42b00000
-DATA gateconsts<>+48(SB)/4, $0x42b00000
-DATA gateconsts<>+52(SB)/4, $0x42b00000
-DATA gateconsts<>+56(SB)/4, $0x42b00000
-DATA gateconsts<>+60(SB)/4, $0x42b00000
-DATA gateconsts<>+64(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+68(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+72(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+76(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+80(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+84(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+88(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+92(SB)/4, $0x3fb8aa3b
-DATA gateconsts<>+96(SB)/4, $0x3f318000
-DATA gateconsts<>+100(SB)/4, $0x3f318000
-DATA gateconsts<>+104(SB)/4, $0x3f318000
-DATA gateconsts<>+108(SB)/4, $0x3f318000
-DATA gateconsts<>+112(SB)/4, $0x3f318000
-DATA gateconsts<>+116(SB)/4, $0x3f318000
-DATA gateconsts<>+120(SB)/4, $0x3f318000
-DATA gateconsts<>+124(SB)/4, $0x3f318000
-DATA gateconsts<>+128(SB)/4, $0xb95e8083
-DATA gateconsts<>+132(SB)/4, $0xb95e8083
-DATA gateconsts<>+136(SB)/4, $0xb95e8083
-DATA gateconsts<>+140(SB)/4, $0xb95e8083
-DATA gateconsts<>+144(SB)/4, $0xb95e8083
-DATA gateconsts<>+148(SB)/4, $0xb95e8083
-DATA gateconsts<>+152(SB)/4, $0xb95e8083
-DATA gateconsts<>+156(SB)/4, $0xb95e8083
-DATA gateconsts<>+160(SB)/4, $0x3ab60b61
-DATA gateconsts<>+164(SB)/4, $0x3ab60b61
-DATA gateconsts<>+168(SB)/4, $0x3ab60b61
-DATA gateconsts<>+172(SB)/4, $0x3ab60b61
-DATA gateconsts<>+176(SB)/4, $0x3ab60b61
-DATA gateconsts<>+180(SB)/4, $0x3ab60b61
-DATA gateconsts<>+184(SB)/4, $0x3ab60b61
-DATA gateconsts<>+188(SB)/4, $0x3ab60b61
-DATA gateconsts<>+192(SB)/4, $0x3c088889
-DATA gateconsts<>+196(SB)/4, $0x3c088889
-DATA gateconsts<>+200(SB)/4, $0x3c088889
-DATA gateconsts<>+204(SB)/4, $0x3c088889
-DATA gateconsts<>+208(SB)/4, $0x3c088889
-DATA gateconsts<>+212(SB)/4, $0x3c088889
-DATA gateconsts<>+216(SB)/4, $0x3c088889
-DATA gateconsts<>+220(SB)/4, $0x3c088889
-DATA gateconsts<>+224(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+228(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+232(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+236(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+240(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+244(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+248(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+252(SB)/4, $0x3d2aaaab
-DATA gateconsts<>+256(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+260(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+264(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+268(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+272(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+276(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+280(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+284(SB)/4, $0x3e2aaaab
-DATA gateconsts<>+288(SB)/4, $0x3f000000
-DATA gateconsts<>+292(SB)/4, $0x3f000000
-DATA gateconsts<>+296(SB)/4, $0x3f000000
-DATA gateconsts<>+300(SB)/4, $0x3f000000
-DATA gateconsts<>+304(SB)/4, $0x3f000000
-DATA gateconsts<>+308(SB)/4, $0x3f000000
-DATA gateconsts<>+312(SB)/4, $0x3f000000
-DATA gateconsts<>+316(SB)/4, $0x3f000000
-DATA gateconsts<>+320(SB)/4, $0x3f800000
-DATA gateconsts<>+324(SB)/4, $0x3f800000
-DATA gateconsts<>+328(SB)/4, $0x3f800000
-DATA gateconsts<>+332(SB)/4, $0x3f800000
-DATA gateconsts<>+336(SB)/4, $0x3f800000
-DATA gateconsts<>+340(SB)/4, $0x3f800000
-DATA gateconsts<>+344(SB)/4, $0x3f800000
-DATA gateconsts<>+348(SB)/4, $0x3f800000
-DATA gateconsts<>+352(SB)/4, $0x3f800000
-DATA gateconsts<>+356(SB)/4, $0x3f800000
-DATA gateconsts<>+360(SB)/4, $0x3f800000
-DATA gateconsts<>+364(SB)/4, $0x3f800000
-DATA gateconsts<>+368(SB)/4, $0x3f800000
-DATA gateconsts<>+372(SB)/4, $0x3f800000
-DATA gateconsts<>+376(SB)/4, $0x3f800000
-DATA gateconsts<>+380(SB)/4, $0x3f800000
-DATA gateconsts<>+384(SB)/4, $0x3f800000
-DATA gateconsts<>+388(SB)/4, $0x3f800000
-DATA gateconsts<>+392(SB)/4, $0x3f800000
-DATA gateconsts<>+396(SB)/4, $0x3f800000
-DATA gateconsts<>+400(SB)/4, $0x3f800000
-DATA gateconsts<>+404(SB)/4, $0x3f800000
-DATA gateconsts<>+408(SB)/4, $0x3f800000
-DATA gateconsts<>+412(SB)/4, $0x3f800000
-DATA gateconsts<>+416(SB)/4, $0x40000000
-DATA gateconsts<>+420(SB)/4, $0x40000000
-DATA gateconsts<>+424(SB)/4, $0x40000000
-DATA gateconsts<>+428(SB)/4, $0x40000000
-DATA gateconsts<>+432(SB)/4, $0x40000000
-DATA gateconsts<>+436(SB)/4, $0x40000000
-DATA gateconsts<>+440(SB)/4, $0x40000000
-DATA gateconsts<>+444(SB)/4, $0x40000000
-DATA gateconsts<>+448(SB)/4, $0x0000007f
-DATA gateconsts<>+452(SB)/4, $0x0000007f
-DATA gateconsts<>+456(SB)/4, $0x0000007f
-DATA gateconsts<>+460(SB)/4, $0x0000007f
-DATA gateconsts<>+464(SB)/4, $0x0000007f
-DATA gateconsts<>+468(SB)/4, $0x0000007f
-DATA gateconsts<>+472(SB)/4, $0x0000007f
-DATA gateconsts<>+476(SB)/4, $0x0000007f
-GLOBL gateconsts<>(SB), RODATA|NOPTR, $480
+DATA gateconsts<>+32(SB)/4, $0xc2ae0000
+DATA gateconsts<>+36(SB)/4, $0xc2ae0000
+DATA gateconsts<>+40(SB)/4, $0xc2ae0000
+DATA gateconsts<>+44(SB)/4, $0xc2ae0000
+DATA gateconsts<>+48(SB)/4, $0xc2ae0000
+DATA gateconsts<>+52(SB)/4, $0xc2ae0000
+DATA gateconsts<>+56(SB)/4, $0xc2ae0000
+DATA gateconsts<>+60(SB)/4, $0xc2ae0000
+DATA gateconsts<>+64(SB)/4, $0x42b00000
+DATA gateconsts<>+68(SB)/4, $0x42b00000
+DATA gateconsts<>+72(SB)/4, $0x42b00000
+DATA gateconsts<>+76(SB)/4, $0x42b00000
+DATA gateconsts<>+80(SB)/4, $0x42b00000
+DATA gateconsts<>+84(SB)/4, $0x42b00000
+DATA gateconsts<>+88(SB)/4, $0x42b00000
+DATA gateconsts<>+92(SB)/4, $0x42b00000
+DATA gateconsts<>+96(SB)/4, $0x42b00000
+DATA gateconsts<>+100(SB)/4, $0x42b00000
+DATA gateconsts<>+104(SB)/4, $0x42b00000
+DATA gateconsts<>+108(SB)/4, $0x42b00000
+DATA gateconsts<>+112(SB)/4, $0x42b00000
+DATA gateconsts<>+116(SB)/4, $0x42b00000
+DATA gateconsts<>+120(SB)/4, $0x42b00000
+DATA gateconsts<>+124(SB)/4, $0x42b00000
+DATA gateconsts<>+128(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+132(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+136(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+140(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+144(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+148(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+152(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+156(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+160(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+164(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+168(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+172(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+176(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+180(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+184(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+188(SB)/4, $0x3fb8aa3b
+DATA gateconsts<>+192(SB)/4, $0x3f318000
+DATA gateconsts<>+196(SB)/4, $0x3f318000
+DATA gateconsts<>+200(SB)/4, $0x3f318000
+DATA gateconsts<>+204(SB)/4, $0x3f318000
+DATA gateconsts<>+208(SB)/4, $0x3f318000
+DATA gateconsts<>+212(SB)/4, $0x3f318000
+DATA gateconsts<>+216(SB)/4, $0x3f318000
+DATA gateconsts<>+220(SB)/4, $0x3f318000
+DATA gateconsts<>+224(SB)/4, $0x3f318000
+DATA gateconsts<>+228(SB)/4, $0x3f318000
+DATA gateconsts<>+232(SB)/4, $0x3f318000
+DATA gateconsts<>+236(SB)/4, $0x3f318000
+DATA gateconsts<>+240(SB)/4, $0x3f318000
+DATA gateconsts<>+244(SB)/4, $0x3f318000
+DATA gateconsts<>+248(SB)/4, $0x3f318000
+DATA gateconsts<>+252(SB)/4, $0x3f318000
+DATA gateconsts<>+256(SB)/4, $0xb95e8083
+DATA gateconsts<>+260(SB)/4, $0xb95e8083
+DATA gateconsts<>+264(SB)/4, $0xb95e8083
+DATA gateconsts<>+268(SB)/4, $0xb95e8083
+DATA gateconsts<>+272(SB)/4, $0xb95e8083
+DATA gateconsts<>+276(SB)/4, $0xb95e8083
+DATA gateconsts<>+280(SB)/4, $0xb95e8083
+DATA gateconsts<>+284(SB)/4, $0xb95e8083
+DATA gateconsts<>+288(SB)/4, $0xb95e8083
+DATA gateconsts<>+292(SB)/4, $0xb95e8083
+DATA gateconsts<>+296(SB)/4, $0xb95e8083
+DATA gateconsts<>+300(SB)/4, $0xb95e8083
+DATA gateconsts<>+304(SB)/4, $0xb95e8083
+DATA gateconsts<>+308(SB)/4, $0xb95e8083
+DATA gateconsts<>+312(SB)/4, $0xb95e8083
+DATA gateconsts<>+316(SB)/4, $0xb95e8083
+DATA gateconsts<>+320(SB)/4, $0x3ab60b61
+DATA gateconsts<>+324(SB)/4, $0x3ab60b61
+DATA gateconsts<>+328(SB)/4, $0x3ab60b61
+DATA gateconsts<>+332(SB)/4, $0x3ab60b61
+DATA gateconsts<>+336(SB)/4, $0x3ab60b61
+DATA gateconsts<>+340(SB)/4, $0x3ab60b61
+DATA gateconsts<>+344(SB)/4, $0x3ab60b61
+DATA gateconsts<>+348(SB)/4, $0x3ab60b61
+DATA gateconsts<>+352(SB)/4, $0x3ab60b61
+DATA gateconsts<>+356(SB)/4, $0x3ab60b61
+DATA gateconsts<>+360(SB)/4, $0x3ab60b61
+DATA gateconsts<>+364(SB)/4, $0x3ab60b61
+DATA gateconsts<>+368(SB)/4, $0x3ab60b61
+DATA gateconsts<>+372(SB)/4, $0x3ab60b61
+DATA gateconsts<>+376(SB)/4, $0x3ab60b61
+DATA gateconsts<>+380(SB)/4, $0x3ab60b61
+DATA gateconsts<>+384(SB)/4, $0x3c088889
+DATA gateconsts<>+388(SB)/4, $0x3c088889
+DATA gateconsts<>+392(SB)/4, $0x3c088889
+DATA gateconsts<>+396(SB)/4, $0x3c088889
+DATA gateconsts<>+400(SB)/4, $0x3c088889
+DATA gateconsts<>+404(SB)/4, $0x3c088889
+DATA gateconsts<>+408(SB)/4, $0x3c088889
+DATA gateconsts<>+412(SB)/4, $0x3c088889
+DATA gateconsts<>+416(SB)/4, $0x3c088889
+DATA gateconsts<>+420(SB)/4, $0x3c088889
+DATA gateconsts<>+424(SB)/4, $0x3c088889
+DATA gateconsts<>+428(SB)/4, $0x3c088889
+DATA gateconsts<>+432(SB)/4, $0x3c088889
+DATA gateconsts<>+436(SB)/4, $0x3c088889
+DATA gateconsts<>+440(SB)/4, $0x3c088889
+DATA gateconsts<>+444(SB)/4, $0x3c088889
+DATA gateconsts<>+448(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+452(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+456(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+460(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+464(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+468(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+472(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+476(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+480(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+484(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+488(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+492(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+496(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+500(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+504(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+508(SB)/4, $0x3d2aaaab
+DATA gateconsts<>+512(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+516(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+520(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+524(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+528(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+532(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+536(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+540(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+544(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+548(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+552(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+556(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+560(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+564(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+568(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+572(SB)/4, $0x3e2aaaab
+DATA gateconsts<>+576(SB)/4, $0x3f000000
+DATA gateconsts<>+580(SB)/4, $0x3f000000
+DATA gateconsts<>+584(SB)/4, $0x3f000000
+DATA gateconsts<>+588(SB)/4, $0x3f000000
+DATA gateconsts<>+592(SB)/4, $0x3f000000
+DATA gateconsts<>+596(SB)/4, $0x3f000000
+DATA gateconsts<>+600(SB)/4, $0x3f000000
+DATA gateconsts<>+604(SB)/4, $0x3f000000
+DATA gateconsts<>+608(SB)/4, $0x3f000000
+DATA gateconsts<>+612(SB)/4, $0x3f000000
+DATA gateconsts<>+616(SB)/4, $0x3f000000
+DATA gateconsts<>+620(SB)/4, $0x3f000000
+DATA gateconsts<>+624(SB)/4, $0x3f000000
+DATA gateconsts<>+628(SB)/4, $0x3f000000
+DATA gateconsts<>+632(SB)/4, $0x3f000000
+DATA gateconsts<>+636(SB)/4, $0x3f000000
+DATA gateconsts<>+640(SB)/4, $0x3f800000
+DATA gateconsts<>+644(SB)/4, $0x3f800000
+DATA gateconsts<>+648(SB)/4, $0x3f800000
+DATA gateconsts<>+652(SB)/4, $0x3f800000
+DATA gateconsts<>+656(SB)/4, $0x3f800000
+DATA gateconsts<>+660(SB)/4, $0x3f800000
+DATA gateconsts<>+664(SB)/4, $0x3f800000
+DATA gateconsts<>+668(SB)/4, $0x3f800000
+DATA gateconsts<>+672(SB)/4, $0x3f800000
+DATA gateconsts<>+676(SB)/4, $0x3f800000
+DATA gateconsts<>+680(SB)/4, $0x3f800000
+DATA gateconsts<>+684(SB)/4, $0x3f800000
+DATA gateconsts<>+688(SB)/4, $0x3f800000
+DATA gateconsts<>+692(SB)/4, $0x3f800000
+DATA gateconsts<>+696(SB)/4, $0x3f800000
+DATA gateconsts<>+700(SB)/4, $0x3f800000
+DATA gateconsts<>+704(SB)/4, $0x3f800000
+DATA gateconsts<>+708(SB)/4, $0x3f800000
+DATA gateconsts<>+712(SB)/4, $0x3f800000
+DATA gateconsts<>+716(SB)/4, $0x3f800000
+DATA gateconsts<>+720(SB)/4, $0x3f800000
+DATA gateconsts<>+724(SB)/4, $0x3f800000
+DATA gateconsts<>+728(SB)/4, $0x3f800000
+DATA gateconsts<>+732(SB)/4, $0x3f800000
+DATA gateconsts<>+736(SB)/4, $0x3f800000
+DATA gateconsts<>+740(SB)/4, $0x3f800000
+DATA gateconsts<>+744(SB)/4, $0x3f800000
+DATA gateconsts<>+748(SB)/4, $0x3f800000
+DATA gateconsts<>+752(SB)/4, $0x3f800000
+DATA gateconsts<>+756(SB)/4, $0x3f800000
+DATA gateconsts<>+760(SB)/4, $0x3f800000
+DATA gateconsts<>+764(SB)/4, $0x3f800000
+DATA gateconsts<>+768(SB)/4, $0x3f800000
+DATA gateconsts<>+772(SB)/4, $0x3f800000
+DATA gateconsts<>+776(SB)/4, $0x3f800000
+DATA gateconsts<>+780(SB)/4, $0x3f800000
+DATA gateconsts<>+784(SB)/4, $0x3f800000
+DATA gateconsts<>+788(SB)/4, $0x3f800000
+DATA gateconsts<>+792(SB)/4, $0x3f800000
+DATA gateconsts<>+796(SB)/4, $0x3f800000
+DATA gateconsts<>+800(SB)/4, $0x3f800000
+DATA gateconsts<>+804(SB)/4, $0x3f800000
+DATA gateconsts<>+808(SB)/4, $0x3f800000
+DATA gateconsts<>+812(SB)/4, $0x3f800000
+DATA gateconsts<>+816(SB)/4, $0x3f800000
+DATA gateconsts<>+820(SB)/4, $0x3f800000
+DATA gateconsts<>+824(SB)/4, $0x3f800000
+DATA gateconsts<>+828(SB)/4, $0x3f800000
+DATA gateconsts<>+832(SB)/4, $0x40000000
+DATA gateconsts<>+836(SB)/4, $0x40000000
+DATA gateconsts<>+840(SB)/4, $0x40000000
+DATA gateconsts<>+844(SB)/4, $0x40000000
+DATA gateconsts<>+848(SB)/4, $0x40000000
+DATA gateconsts<>+852(SB)/4, $0x40000000
+DATA gateconsts<>+856(SB)/4, $0x40000000
+DATA gateconsts<>+860(SB)/4, $0x40000000
+DATA gateconsts<>+864(SB)/4, $0x40000000
+DATA gateconsts<>+868(SB)/4, $0x40000000
+DATA gateconsts<>+872(SB)/4, $0x40000000
+DATA gateconsts<>+876(SB)/4, $0x40000000
+DATA gateconsts<>+880(SB)/4, $0x40000000
+DATA gateconsts<>+884(SB)/4, $0x40000000
+DATA gateconsts<>+888(SB)/4, $0x40000000
+DATA gateconsts<>+892(SB)/4, $0x40000000
+DATA gateconsts<>+896(SB)/4, $0x0000007f
+DATA gateconsts<>+900(SB)/4, $0x0000007f
+DATA gateconsts<>+904(SB)/4, $0x0000007f
+DATA gateconsts<>+908(SB)/4, $0x0000007f
+DATA gateconsts<>+912(SB)/4, $0x0000007f
+DATA gateconsts<>+916(SB)/4, $0x0000007f
+DATA gateconsts<>+920(SB)/4, $0x0000007f
+DATA gateconsts<>+924(SB)/4, $0x0000007f
+DATA gateconsts<>+928(SB)/4, $0x0000007f
+DATA gateconsts<>+932(SB)/4, $0x0000007f
+DATA gateconsts<>+936(SB)/4, $0x0000007f
+DATA gateconsts<>+940(SB)/4, $0x0000007f
+DATA gateconsts<>+944(SB)/4, $0x0000007f
+DATA gateconsts<>+948(SB)/4, $0x0000007f
+DATA gateconsts<>+952(SB)/4, $0x0000007f
+DATA gateconsts<>+956(SB)/4, $0x0000007f
+GLOBL gateconsts<>(SB), RODATA|NOPTR, $960
 
 // func gruRowAVX2(h *float32, gi *float32, gh *float32, n int, hidden int)
 // Requires: AVX, AVX2, FMA3
@@ -3872,33 +3992,33 @@ TEXT ·gruRowAVX2(SB), NOSPLIT, $0-40
 	MOVQ SI, DI
 	SHLQ $0x01, DI
 
-gru_loop:
+gruRowAVX2_loop:
 	CMPQ         BX, $0x08
-	JL           gru_done
+	JL           gruRowAVX2_done
 	VMOVUPS      (CX), Y0
 	VADDPS       (DX), Y0, Y0
 	VXORPS       Y1, Y1, Y1
 	VSUBPS       Y0, Y1, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y1
 	VMAXPS       Y0, Y1, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y1
+	VMOVUPS      gateconsts<>+64(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y1
+	VMULPS       gateconsts<>+128(SB), Y0, Y1
 	VROUNDPS     $0x00, Y1, Y1
-	VFNMADD231PS gateconsts<>+96(SB), Y1, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y1, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y2
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y2
+	VFNMADD231PS gateconsts<>+192(SB), Y1, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y1, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y2
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y2
 	VCVTPS2DQ    Y1, Y1
-	VPADDD       gateconsts<>+448(SB), Y1, Y1
+	VPADDD       gateconsts<>+896(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y1, Y2, Y2
-	VMOVUPS      gateconsts<>+384(SB), Y1
+	VMOVUPS      gateconsts<>+768(SB), Y1
 	VADDPS       Y1, Y2, Y2
 	VDIVPS       Y2, Y1, Y1
 	VMOVUPS      (CX)(SI*1), Y0
@@ -3907,24 +4027,24 @@ gru_loop:
 	VSUBPS       Y0, Y2, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y2
 	VMAXPS       Y0, Y2, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y2
+	VMOVUPS      gateconsts<>+64(SB), Y2
 	VMINPS       Y0, Y2, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y2
+	VMULPS       gateconsts<>+128(SB), Y0, Y2
 	VROUNDPS     $0x00, Y2, Y2
-	VFNMADD231PS gateconsts<>+96(SB), Y2, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y2, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y3
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y3
+	VFNMADD231PS gateconsts<>+192(SB), Y2, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y2, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y3
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y3
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       gateconsts<>+448(SB), Y2, Y2
+	VPADDD       gateconsts<>+896(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      gateconsts<>+384(SB), Y2
+	VMOVUPS      gateconsts<>+768(SB), Y2
 	VADDPS       Y2, Y3, Y3
 	VDIVPS       Y3, Y2, Y2
 	VMOVUPS      (DX)(DI*1), Y0
@@ -3933,29 +4053,29 @@ gru_loop:
 	VADDPS       Y0, Y0, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y1
 	VMAXPS       Y0, Y1, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y1
+	VMOVUPS      gateconsts<>+64(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y1
+	VMULPS       gateconsts<>+128(SB), Y0, Y1
 	VROUNDPS     $0x00, Y1, Y1
-	VFNMADD231PS gateconsts<>+96(SB), Y1, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y1, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y3
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y3
+	VFNMADD231PS gateconsts<>+192(SB), Y1, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y1, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y3
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y3
 	VCVTPS2DQ    Y1, Y1
-	VPADDD       gateconsts<>+448(SB), Y1, Y1
+	VPADDD       gateconsts<>+896(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y1, Y3, Y3
-	VADDPS       gateconsts<>+384(SB), Y3, Y3
-	VMOVUPS      gateconsts<>+416(SB), Y0
+	VADDPS       gateconsts<>+768(SB), Y3, Y3
+	VMOVUPS      gateconsts<>+832(SB), Y0
 	VDIVPS       Y3, Y0, Y0
-	VMOVUPS      gateconsts<>+384(SB), Y1
+	VMOVUPS      gateconsts<>+768(SB), Y1
 	VSUBPS       Y0, Y1, Y1
-	VMOVUPS      gateconsts<>+384(SB), Y0
+	VMOVUPS      gateconsts<>+768(SB), Y0
 	VSUBPS       Y2, Y0, Y0
 	VMULPS       Y1, Y0, Y0
 	VMULPS       (AX), Y2, Y1
@@ -3965,9 +4085,9 @@ gru_loop:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, BX
-	JMP          gru_loop
+	JMP          gruRowAVX2_loop
 
-gru_done:
+gruRowAVX2_done:
 	VZEROUPPER
 	RET
 
@@ -3985,32 +4105,32 @@ TEXT ·lstmRowAVX2(SB), NOSPLIT, $0-40
 	MOVQ DI, R8
 	ADDQ SI, R8
 
-lstm_loop:
+lstmRowAVX2_loop:
 	CMPQ         BX, $0x08
-	JL           lstm_done
+	JL           lstmRowAVX2_done
 	VMOVUPS      (DX), Y0
 	VXORPS       Y1, Y1, Y1
 	VSUBPS       Y0, Y1, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y1
 	VMAXPS       Y0, Y1, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y1
+	VMOVUPS      gateconsts<>+64(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y1
+	VMULPS       gateconsts<>+128(SB), Y0, Y1
 	VROUNDPS     $0x00, Y1, Y1
-	VFNMADD231PS gateconsts<>+96(SB), Y1, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y1, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y2
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y2
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y2
+	VFNMADD231PS gateconsts<>+192(SB), Y1, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y1, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y2
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y2
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y2
 	VCVTPS2DQ    Y1, Y1
-	VPADDD       gateconsts<>+448(SB), Y1, Y1
+	VPADDD       gateconsts<>+896(SB), Y1, Y1
 	VPSLLD       $0x17, Y1, Y1
 	VMULPS       Y1, Y2, Y2
-	VMOVUPS      gateconsts<>+384(SB), Y1
+	VMOVUPS      gateconsts<>+768(SB), Y1
 	VADDPS       Y1, Y2, Y2
 	VDIVPS       Y2, Y1, Y1
 	VMOVUPS      (DX)(SI*1), Y0
@@ -4018,75 +4138,75 @@ lstm_loop:
 	VSUBPS       Y0, Y2, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y2
 	VMAXPS       Y0, Y2, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y2
+	VMOVUPS      gateconsts<>+64(SB), Y2
 	VMINPS       Y0, Y2, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y2
+	VMULPS       gateconsts<>+128(SB), Y0, Y2
 	VROUNDPS     $0x00, Y2, Y2
-	VFNMADD231PS gateconsts<>+96(SB), Y2, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y2, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y3
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y3
+	VFNMADD231PS gateconsts<>+192(SB), Y2, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y2, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y3
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y3
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       gateconsts<>+448(SB), Y2, Y2
+	VPADDD       gateconsts<>+896(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y3, Y3
-	VMOVUPS      gateconsts<>+384(SB), Y2
+	VMOVUPS      gateconsts<>+768(SB), Y2
 	VADDPS       Y2, Y3, Y3
 	VDIVPS       Y3, Y2, Y2
 	VMOVUPS      (DX)(DI*1), Y0
 	VADDPS       Y0, Y0, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y3
 	VMAXPS       Y0, Y3, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y3
+	VMOVUPS      gateconsts<>+64(SB), Y3
 	VMINPS       Y0, Y3, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y4
+	VMULPS       gateconsts<>+128(SB), Y0, Y4
 	VROUNDPS     $0x00, Y4, Y4
-	VFNMADD231PS gateconsts<>+96(SB), Y4, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y4, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y3
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y3
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y3
+	VFNMADD231PS gateconsts<>+192(SB), Y4, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y4, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y3
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y3
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y3
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       gateconsts<>+448(SB), Y4, Y4
+	VPADDD       gateconsts<>+896(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y3, Y3
-	VADDPS       gateconsts<>+384(SB), Y3, Y3
-	VMOVUPS      gateconsts<>+416(SB), Y0
+	VADDPS       gateconsts<>+768(SB), Y3, Y3
+	VMOVUPS      gateconsts<>+832(SB), Y0
 	VDIVPS       Y3, Y0, Y0
-	VMOVUPS      gateconsts<>+384(SB), Y3
+	VMOVUPS      gateconsts<>+768(SB), Y3
 	VSUBPS       Y0, Y3, Y3
 	VMOVUPS      (DX)(R8*1), Y0
 	VXORPS       Y4, Y4, Y4
 	VSUBPS       Y0, Y4, Y0
 	VMOVUPS      gateconsts<>+0(SB), Y4
 	VMAXPS       Y0, Y4, Y0
-	VMOVUPS      gateconsts<>+32(SB), Y4
+	VMOVUPS      gateconsts<>+64(SB), Y4
 	VMINPS       Y0, Y4, Y0
-	VMULPS       gateconsts<>+64(SB), Y0, Y4
+	VMULPS       gateconsts<>+128(SB), Y0, Y4
 	VROUNDPS     $0x00, Y4, Y4
-	VFNMADD231PS gateconsts<>+96(SB), Y4, Y0
-	VFNMADD231PS gateconsts<>+128(SB), Y4, Y0
-	VMOVUPS      gateconsts<>+160(SB), Y5
-	VFMADD213PS  gateconsts<>+192(SB), Y0, Y5
-	VFMADD213PS  gateconsts<>+224(SB), Y0, Y5
-	VFMADD213PS  gateconsts<>+256(SB), Y0, Y5
-	VFMADD213PS  gateconsts<>+288(SB), Y0, Y5
-	VFMADD213PS  gateconsts<>+320(SB), Y0, Y5
-	VFMADD213PS  gateconsts<>+352(SB), Y0, Y5
+	VFNMADD231PS gateconsts<>+192(SB), Y4, Y0
+	VFNMADD231PS gateconsts<>+256(SB), Y4, Y0
+	VMOVUPS      gateconsts<>+320(SB), Y5
+	VFMADD213PS  gateconsts<>+384(SB), Y0, Y5
+	VFMADD213PS  gateconsts<>+448(SB), Y0, Y5
+	VFMADD213PS  gateconsts<>+512(SB), Y0, Y5
+	VFMADD213PS  gateconsts<>+576(SB), Y0, Y5
+	VFMADD213PS  gateconsts<>+640(SB), Y0, Y5
+	VFMADD213PS  gateconsts<>+704(SB), Y0, Y5
 	VCVTPS2DQ    Y4, Y4
-	VPADDD       gateconsts<>+448(SB), Y4, Y4
+	VPADDD       gateconsts<>+896(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
 	VMULPS       Y4, Y5, Y5
-	VMOVUPS      gateconsts<>+384(SB), Y0
+	VMOVUPS      gateconsts<>+768(SB), Y0
 	VADDPS       Y0, Y5, Y5
 	VDIVPS       Y5, Y0, Y0
 	VMULPS       (CX), Y2, Y2
@@ -4096,27 +4216,27 @@ lstm_loop:
 	VADDPS       Y2, Y2, Y1
 	VMOVUPS      gateconsts<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VMOVUPS      gateconsts<>+32(SB), Y2
+	VMOVUPS      gateconsts<>+64(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       gateconsts<>+64(SB), Y1, Y2
+	VMULPS       gateconsts<>+128(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
-	VFNMADD231PS gateconsts<>+96(SB), Y2, Y1
-	VFNMADD231PS gateconsts<>+128(SB), Y2, Y1
-	VMOVUPS      gateconsts<>+160(SB), Y3
-	VFMADD213PS  gateconsts<>+192(SB), Y1, Y3
-	VFMADD213PS  gateconsts<>+224(SB), Y1, Y3
-	VFMADD213PS  gateconsts<>+256(SB), Y1, Y3
-	VFMADD213PS  gateconsts<>+288(SB), Y1, Y3
-	VFMADD213PS  gateconsts<>+320(SB), Y1, Y3
-	VFMADD213PS  gateconsts<>+352(SB), Y1, Y3
+	VFNMADD231PS gateconsts<>+192(SB), Y2, Y1
+	VFNMADD231PS gateconsts<>+256(SB), Y2, Y1
+	VMOVUPS      gateconsts<>+320(SB), Y3
+	VFMADD213PS  gateconsts<>+384(SB), Y1, Y3
+	VFMADD213PS  gateconsts<>+448(SB), Y1, Y3
+	VFMADD213PS  gateconsts<>+512(SB), Y1, Y3
+	VFMADD213PS  gateconsts<>+576(SB), Y1, Y3
+	VFMADD213PS  gateconsts<>+640(SB), Y1, Y3
+	VFMADD213PS  gateconsts<>+704(SB), Y1, Y3
 	VCVTPS2DQ    Y2, Y2
-	VPADDD       gateconsts<>+448(SB), Y2, Y2
+	VPADDD       gateconsts<>+896(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y2, Y3, Y3
-	VADDPS       gateconsts<>+384(SB), Y3, Y3
-	VMOVUPS      gateconsts<>+416(SB), Y1
+	VADDPS       gateconsts<>+768(SB), Y3, Y3
+	VMOVUPS      gateconsts<>+832(SB), Y1
 	VDIVPS       Y3, Y1, Y1
-	VMOVUPS      gateconsts<>+384(SB), Y2
+	VMOVUPS      gateconsts<>+768(SB), Y2
 	VSUBPS       Y1, Y2, Y2
 	VMULPS       Y2, Y0, Y0
 	VMOVUPS      Y0, (AX)
@@ -4124,9 +4244,279 @@ lstm_loop:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, BX
-	JMP          lstm_loop
+	JMP          lstmRowAVX2_loop
 
-lstm_done:
+lstmRowAVX2_done:
+	VZEROUPPER
+	RET
+
+// func gruRowAVX512(h *float32, gi *float32, gh *float32, n int, hidden int)
+// Requires: AVX, AVX512F
+TEXT ·gruRowAVX512(SB), NOSPLIT, $0-40
+	MOVQ h+0(FP), AX
+	MOVQ gi+8(FP), CX
+	MOVQ gh+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ hidden+32(FP), SI
+	SHLQ $0x02, SI
+	MOVQ SI, DI
+	SHLQ $0x01, DI
+
+gruRowAVX512_loop:
+	CMPQ         BX, $0x10
+	JL           gruRowAVX512_done
+	VMOVUPS      (CX), Z0
+	VADDPS       (DX), Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VSUBPS       Z0, Z1, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS gateconsts<>+192(SB), Z2, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z2, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z4
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z4
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z4
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z4
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z4
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z4
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z4
+	VCVTPS2DQ    Z2, Z2
+	VPADDD       gateconsts<>+896(SB), Z2, Z2
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z2, Z4, Z4
+	VMOVUPS      gateconsts<>+768(SB), Z2
+	VADDPS       Z2, Z4, Z4
+	VDIVPS       Z4, Z2, Z2
+	VMOVUPS      (CX)(SI*1), Z0
+	VADDPS       (DX)(SI*1), Z0, Z0
+	VPXORD       Z3, Z3, Z3
+	VSUBPS       Z0, Z3, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z4
+	VMAXPS       Z0, Z4, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z4
+	VMINPS       Z0, Z4, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z4
+	VRNDSCALEPS  $0x00, Z4, Z4
+	VFNMADD231PS gateconsts<>+192(SB), Z4, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z4, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z5
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z5
+	VCVTPS2DQ    Z4, Z4
+	VPADDD       gateconsts<>+896(SB), Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z4, Z5, Z5
+	VMOVUPS      gateconsts<>+768(SB), Z4
+	VADDPS       Z4, Z5, Z5
+	VDIVPS       Z5, Z4, Z4
+	VMOVUPS      (DX)(DI*1), Z0
+	VMULPS       Z2, Z0, Z0
+	VADDPS       (CX)(DI*1), Z0, Z0
+	VADDPS       Z0, Z0, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS gateconsts<>+192(SB), Z2, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z2, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z5
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z5
+	VCVTPS2DQ    Z2, Z2
+	VPADDD       gateconsts<>+896(SB), Z2, Z2
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z2, Z5, Z5
+	VADDPS       gateconsts<>+768(SB), Z5, Z5
+	VMOVUPS      gateconsts<>+832(SB), Z0
+	VDIVPS       Z5, Z0, Z0
+	VMOVUPS      gateconsts<>+768(SB), Z2
+	VSUBPS       Z0, Z2, Z2
+	VMOVUPS      gateconsts<>+768(SB), Z0
+	VSUBPS       Z4, Z0, Z0
+	VMULPS       Z2, Z0, Z0
+	VMULPS       (AX), Z4, Z2
+	VADDPS       Z2, Z0, Z0
+	VMOVUPS      Z0, (AX)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	SUBQ         $0x10, BX
+	JMP          gruRowAVX512_loop
+
+gruRowAVX512_done:
+	VZEROUPPER
+	RET
+
+// func lstmRowAVX512(h *float32, c *float32, pre *float32, n int, hidden int)
+// Requires: AVX, AVX512F
+TEXT ·lstmRowAVX512(SB), NOSPLIT, $0-40
+	MOVQ h+0(FP), AX
+	MOVQ c+8(FP), CX
+	MOVQ pre+16(FP), DX
+	MOVQ n+24(FP), BX
+	MOVQ hidden+32(FP), SI
+	SHLQ $0x02, SI
+	MOVQ SI, DI
+	SHLQ $0x01, DI
+	MOVQ DI, R8
+	ADDQ SI, R8
+
+lstmRowAVX512_loop:
+	CMPQ         BX, $0x10
+	JL           lstmRowAVX512_done
+	VMOVUPS      (DX), Z0
+	VPXORD       Z1, Z1, Z1
+	VSUBPS       Z0, Z1, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z2
+	VRNDSCALEPS  $0x00, Z2, Z2
+	VFNMADD231PS gateconsts<>+192(SB), Z2, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z2, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z5
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z5
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z5
+	VCVTPS2DQ    Z2, Z2
+	VPADDD       gateconsts<>+896(SB), Z2, Z2
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z2, Z5, Z5
+	VMOVUPS      gateconsts<>+768(SB), Z2
+	VADDPS       Z2, Z5, Z5
+	VDIVPS       Z5, Z2, Z2
+	VMOVUPS      (DX)(SI*1), Z0
+	VPXORD       Z3, Z3, Z3
+	VSUBPS       Z0, Z3, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z5
+	VMAXPS       Z0, Z5, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z5
+	VMINPS       Z0, Z5, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VFNMADD231PS gateconsts<>+192(SB), Z5, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z5, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z6
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z6
+	VCVTPS2DQ    Z5, Z5
+	VPADDD       gateconsts<>+896(SB), Z5, Z5
+	VPSLLD       $0x17, Z5, Z5
+	VMULPS       Z5, Z6, Z6
+	VMOVUPS      gateconsts<>+768(SB), Z5
+	VADDPS       Z5, Z6, Z6
+	VDIVPS       Z6, Z5, Z5
+	VMOVUPS      (DX)(DI*1), Z0
+	VADDPS       Z0, Z0, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z6
+	VMAXPS       Z0, Z6, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z6
+	VMINPS       Z0, Z6, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VFNMADD231PS gateconsts<>+192(SB), Z7, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z7, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z6
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z6
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z6
+	VCVTPS2DQ    Z7, Z7
+	VPADDD       gateconsts<>+896(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z7, Z6, Z6
+	VADDPS       gateconsts<>+768(SB), Z6, Z6
+	VMOVUPS      gateconsts<>+832(SB), Z0
+	VDIVPS       Z6, Z0, Z0
+	VMOVUPS      gateconsts<>+768(SB), Z6
+	VSUBPS       Z0, Z6, Z6
+	VMOVUPS      (DX)(R8*1), Z0
+	VPXORD       Z4, Z4, Z4
+	VSUBPS       Z0, Z4, Z0
+	VMOVUPS      gateconsts<>+0(SB), Z7
+	VMAXPS       Z0, Z7, Z0
+	VMOVUPS      gateconsts<>+64(SB), Z7
+	VMINPS       Z0, Z7, Z0
+	VMULPS       gateconsts<>+128(SB), Z0, Z7
+	VRNDSCALEPS  $0x00, Z7, Z7
+	VFNMADD231PS gateconsts<>+192(SB), Z7, Z0
+	VFNMADD231PS gateconsts<>+256(SB), Z7, Z0
+	VMOVUPS      gateconsts<>+320(SB), Z8
+	VFMADD213PS  gateconsts<>+384(SB), Z0, Z8
+	VFMADD213PS  gateconsts<>+448(SB), Z0, Z8
+	VFMADD213PS  gateconsts<>+512(SB), Z0, Z8
+	VFMADD213PS  gateconsts<>+576(SB), Z0, Z8
+	VFMADD213PS  gateconsts<>+640(SB), Z0, Z8
+	VFMADD213PS  gateconsts<>+704(SB), Z0, Z8
+	VCVTPS2DQ    Z7, Z7
+	VPADDD       gateconsts<>+896(SB), Z7, Z7
+	VPSLLD       $0x17, Z7, Z7
+	VMULPS       Z7, Z8, Z8
+	VMOVUPS      gateconsts<>+768(SB), Z0
+	VADDPS       Z0, Z8, Z8
+	VDIVPS       Z8, Z0, Z0
+	VMULPS       (CX), Z5, Z5
+	VMULPS       Z6, Z2, Z2
+	VADDPS       Z2, Z5, Z5
+	VMOVUPS      Z5, (CX)
+	VADDPS       Z5, Z5, Z2
+	VMOVUPS      gateconsts<>+0(SB), Z5
+	VMAXPS       Z2, Z5, Z2
+	VMOVUPS      gateconsts<>+64(SB), Z5
+	VMINPS       Z2, Z5, Z2
+	VMULPS       gateconsts<>+128(SB), Z2, Z5
+	VRNDSCALEPS  $0x00, Z5, Z5
+	VFNMADD231PS gateconsts<>+192(SB), Z5, Z2
+	VFNMADD231PS gateconsts<>+256(SB), Z5, Z2
+	VMOVUPS      gateconsts<>+320(SB), Z6
+	VFMADD213PS  gateconsts<>+384(SB), Z2, Z6
+	VFMADD213PS  gateconsts<>+448(SB), Z2, Z6
+	VFMADD213PS  gateconsts<>+512(SB), Z2, Z6
+	VFMADD213PS  gateconsts<>+576(SB), Z2, Z6
+	VFMADD213PS  gateconsts<>+640(SB), Z2, Z6
+	VFMADD213PS  gateconsts<>+704(SB), Z2, Z6
+	VCVTPS2DQ    Z5, Z5
+	VPADDD       gateconsts<>+896(SB), Z5, Z5
+	VPSLLD       $0x17, Z5, Z5
+	VMULPS       Z5, Z6, Z6
+	VADDPS       gateconsts<>+768(SB), Z6, Z6
+	VMOVUPS      gateconsts<>+832(SB), Z2
+	VDIVPS       Z6, Z2, Z2
+	VMOVUPS      gateconsts<>+768(SB), Z5
+	VSUBPS       Z2, Z5, Z5
+	VMULPS       Z5, Z0, Z0
+	VMOVUPS      Z0, (AX)
+	ADDQ         $0x40, AX
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	SUBQ         $0x10, BX
+	JMP          lstmRowAVX512_loop
+
+lstmRowAVX512_done:
 	VZEROUPPER
 	RET
 
@@ -4174,21 +4564,21 @@ es_loop:
 	VSUBPS       Y0, Y2, Y2
 	VMOVUPS      gateconsts<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VMOVUPS      gateconsts<>+32(SB), Y3
+	VMOVUPS      gateconsts<>+64(SB), Y3
 	VMINPS       Y2, Y3, Y2
-	VMULPS       gateconsts<>+64(SB), Y2, Y3
+	VMULPS       gateconsts<>+128(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
-	VFNMADD231PS gateconsts<>+96(SB), Y3, Y2
-	VFNMADD231PS gateconsts<>+128(SB), Y3, Y2
-	VMOVUPS      gateconsts<>+160(SB), Y4
-	VFMADD213PS  gateconsts<>+192(SB), Y2, Y4
-	VFMADD213PS  gateconsts<>+224(SB), Y2, Y4
-	VFMADD213PS  gateconsts<>+256(SB), Y2, Y4
-	VFMADD213PS  gateconsts<>+288(SB), Y2, Y4
-	VFMADD213PS  gateconsts<>+320(SB), Y2, Y4
-	VFMADD213PS  gateconsts<>+352(SB), Y2, Y4
+	VFNMADD231PS gateconsts<>+192(SB), Y3, Y2
+	VFNMADD231PS gateconsts<>+256(SB), Y3, Y2
+	VMOVUPS      gateconsts<>+320(SB), Y4
+	VFMADD213PS  gateconsts<>+384(SB), Y2, Y4
+	VFMADD213PS  gateconsts<>+448(SB), Y2, Y4
+	VFMADD213PS  gateconsts<>+512(SB), Y2, Y4
+	VFMADD213PS  gateconsts<>+576(SB), Y2, Y4
+	VFMADD213PS  gateconsts<>+640(SB), Y2, Y4
+	VFMADD213PS  gateconsts<>+704(SB), Y2, Y4
 	VCVTPS2DQ    Y3, Y3
-	VPADDD       gateconsts<>+448(SB), Y3, Y3
+	VPADDD       gateconsts<>+896(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
 	VMULPS       Y3, Y4, Y4
 	VMOVUPS      Y4, (AX)

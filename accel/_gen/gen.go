@@ -393,9 +393,14 @@ func expKernel() {
 // gateTable is the constant table of the gate and softmax kernels.
 var gateTable Mem
 
-// gate is the state of the gate kernels' generator: the constant table
-// (eight copies of each value, so every constant is a YMM memory operand).
-type gate struct{ tbl Mem }
+// gate generates vector code with the gate kernels' constant table
+// (sixteen copies of each value in rows of 64 bytes, so every constant is
+// a YMM or ZMM memory operand) for one register width.
+type gate struct {
+	tbl   Mem
+	vec   func() VecVirtual
+	lanes int
+}
 
 // gate constant rows, in table order
 const (
@@ -408,140 +413,158 @@ const (
 	gOne  = gC0 + 7
 	gTwo  = gOne + 1
 	gBias = gTwo + 1 // int32 127, the exponent bias
+	gRow  = 64       // bytes per row
 )
 
+func (g gate) c(row int) Mem { return g.tbl.Offset(gRow * row) }
+
 // gateKernels generates the fused GRU and LSTM gate kernels over one row
-// of 8-lane blocks: gruRowAVX2 and lstmRowAVX2 compute what GRUGates and
-// LSTMGates compute per element, with σ and tanh from the exponential
-// below.
+// of 8-lane (AVX2) or 16-lane (AVX-512) blocks: gruRow* and lstmRow*
+// compute what GRUGates and LSTMGates compute per element, with σ and
+// tanh from the exponential below.
 func gateKernels() {
 	tbl := GLOBL("gateconsts", RODATA|NOPTR)
 	vals := []float32{-87, 88, 1.44269504088896341, 0.693359375, -2.12194440e-4,
 		1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1, 1, 2}
 	for i, v := range vals {
-		for l := 0; l < 8; l++ {
-			DATA(32*i+4*l, U32(math.Float32bits(v))) // F32 prints integral values as integers
+		for l := 0; l < 16; l++ {
+			DATA(gRow*i+4*l, U32(math.Float32bits(v))) // F32 prints integral values as integers
 		}
 	}
-	for l := 0; l < 8; l++ {
-		DATA(32*gBias+4*l, U32(127))
+	for l := 0; l < 16; l++ {
+		DATA(gRow*gBias+4*l, U32(127))
 	}
-	g := gate{tbl: tbl}
 	gateTable = tbl
-
-	TEXT("gruRowAVX2", NOSPLIT, "func(h, gi, gh *float32, n, hidden int)")
-	Pragma("noescape")
-	Doc("gruRowAVX2 updates h[j] for j < n (a multiple of 8) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.")
-	{
-		h := Mem{Base: Load(Param("h"), GP64())}
-		gi := Mem{Base: Load(Param("gi"), GP64())}
-		gh := Mem{Base: Load(Param("gh"), GP64())}
-		n := Load(Param("n"), GP64())
-		H := Load(Param("hidden"), GP64())
-		SHLQ(Imm(2), H) // bytes
-		H2 := GP64()
-		MOVQ(H, H2)
-		SHLQ(Imm(1), H2)
-		Label("gru_loop")
-		CMPQ(n, Imm(8))
-		JL(LabelRef("gru_done"))
-		a := YMM()
-		VMOVUPS(gi, a)
-		VADDPS(gh, a, a)
-		r := g.sigmoid(a)
-		VMOVUPS(gi.Idx(H, 1), a)
-		VADDPS(gh.Idx(H, 1), a, a)
-		z := g.sigmoid(a)
-		VMOVUPS(gh.Idx(H2, 1), a)
-		VMULPS(r, a, a)
-		VADDPS(gi.Idx(H2, 1), a, a)
-		nn := g.tanh(a)
-		one := YMM()
-		VMOVUPS(g.tbl.Offset(32*gOne), one)
-		VSUBPS(z, one, one) // 1 − z
-		VMULPS(nn, one, one)
-		hv := YMM()
-		VMULPS(h, z, hv) // z·h
-		VADDPS(hv, one, one)
-		VMOVUPS(one, h)
-		for _, m := range []Mem{h, gi, gh} {
-			ADDQ(Imm(32), m.Base)
-		}
-		SUBQ(Imm(8), n)
-		JMP(LabelRef("gru_loop"))
-		Label("gru_done")
-		VZEROUPPER()
-		RET()
+	for _, g := range []gate{{tbl, func() VecVirtual { return YMM() }, 8}, {tbl, func() VecVirtual { return ZMM() }, 16}} {
+		g.gruRow()
+		g.lstmRow()
 	}
+}
 
-	TEXT("lstmRowAVX2", NOSPLIT, "func(h, c, pre *float32, n, hidden int)")
-	Pragma("noescape")
-	Doc("lstmRowAVX2 sets h[j] and c[j] for j < n (a multiple of 8) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.")
-	{
-		h := Mem{Base: Load(Param("h"), GP64())}
-		c := Mem{Base: Load(Param("c"), GP64())}
-		gp := Mem{Base: Load(Param("pre"), GP64())}
-		n := Load(Param("n"), GP64())
-		H := Load(Param("hidden"), GP64())
-		SHLQ(Imm(2), H)
-		H2, H3 := GP64(), GP64()
-		MOVQ(H, H2)
-		SHLQ(Imm(1), H2)
-		MOVQ(H2, H3)
-		ADDQ(H, H3)
-		Label("lstm_loop")
-		CMPQ(n, Imm(8))
-		JL(LabelRef("lstm_done"))
-		a := YMM()
-		VMOVUPS(gp, a)
-		i := g.sigmoid(a)
-		VMOVUPS(gp.Idx(H, 1), a)
-		f := g.sigmoid(a)
-		VMOVUPS(gp.Idx(H2, 1), a)
-		gg := g.tanh(a)
-		VMOVUPS(gp.Idx(H3, 1), a)
-		o := g.sigmoid(a)
-		cv := YMM()
-		VMULPS(c, f, cv) // f·c
-		VMULPS(gg, i, i) // i·g̃
-		VADDPS(i, cv, cv)
-		VMOVUPS(cv, c)
-		tc := g.tanh(cv)
-		VMULPS(tc, o, o)
-		VMOVUPS(o, h)
-		for _, m := range []Mem{h, c} {
-			ADDQ(Imm(32), m.Base)
-		}
-		ADDQ(Imm(32), gp.Base)
-		SUBQ(Imm(8), n)
-		JMP(LabelRef("lstm_loop"))
-		Label("lstm_done")
-		VZEROUPPER()
-		RET()
+func (g gate) suffix() string {
+	if g.lanes == 16 {
+		return "AVX512"
 	}
+	return "AVX2"
+}
+
+func (g gate) gruRow() {
+	name := "gruRow" + g.suffix()
+	TEXT(name, NOSPLIT, "func(h, gi, gh *float32, n, hidden int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s updates h[j] for j < n (a multiple of %d) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.", name, g.lanes))
+	h := Mem{Base: Load(Param("h"), GP64())}
+	gi := Mem{Base: Load(Param("gi"), GP64())}
+	gh := Mem{Base: Load(Param("gh"), GP64())}
+	n := Load(Param("n"), GP64())
+	H := Load(Param("hidden"), GP64())
+	SHLQ(Imm(2), H) // bytes
+	H2 := GP64()
+	MOVQ(H, H2)
+	SHLQ(Imm(1), H2)
+	Label(name + "_loop")
+	CMPQ(n, Imm(uint64(g.lanes)))
+	JL(LabelRef(name + "_done"))
+	a := g.vec()
+	VMOVUPS(gi, a)
+	VADDPS(gh, a, a)
+	r := g.sigmoid(a)
+	VMOVUPS(gi.Idx(H, 1), a)
+	VADDPS(gh.Idx(H, 1), a, a)
+	z := g.sigmoid(a)
+	VMOVUPS(gh.Idx(H2, 1), a)
+	VMULPS(r, a, a)
+	VADDPS(gi.Idx(H2, 1), a, a)
+	nn := g.tanh(a)
+	one := g.vec()
+	VMOVUPS(g.c(gOne), one)
+	VSUBPS(z, one, one) // 1 − z
+	VMULPS(nn, one, one)
+	hv := g.vec()
+	VMULPS(h, z, hv) // z·h
+	VADDPS(hv, one, one)
+	VMOVUPS(one, h)
+	for _, m := range []Mem{h, gi, gh} {
+		ADDQ(Imm(uint64(4*g.lanes)), m.Base)
+	}
+	SUBQ(Imm(uint64(g.lanes)), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func (g gate) lstmRow() {
+	name := "lstmRow" + g.suffix()
+	TEXT(name, NOSPLIT, "func(h, c, pre *float32, n, hidden int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets h[j] and c[j] for j < n (a multiple of %d) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.", name, g.lanes))
+	h := Mem{Base: Load(Param("h"), GP64())}
+	c := Mem{Base: Load(Param("c"), GP64())}
+	gp := Mem{Base: Load(Param("pre"), GP64())}
+	n := Load(Param("n"), GP64())
+	H := Load(Param("hidden"), GP64())
+	SHLQ(Imm(2), H)
+	H2, H3 := GP64(), GP64()
+	MOVQ(H, H2)
+	SHLQ(Imm(1), H2)
+	MOVQ(H2, H3)
+	ADDQ(H, H3)
+	Label(name + "_loop")
+	CMPQ(n, Imm(uint64(g.lanes)))
+	JL(LabelRef(name + "_done"))
+	a := g.vec()
+	VMOVUPS(gp, a)
+	i := g.sigmoid(a)
+	VMOVUPS(gp.Idx(H, 1), a)
+	f := g.sigmoid(a)
+	VMOVUPS(gp.Idx(H2, 1), a)
+	gg := g.tanh(a)
+	VMOVUPS(gp.Idx(H3, 1), a)
+	o := g.sigmoid(a)
+	cv := g.vec()
+	VMULPS(c, f, cv) // f·c
+	VMULPS(gg, i, i) // i·g̃
+	VADDPS(i, cv, cv)
+	VMOVUPS(cv, c)
+	tc := g.tanh(cv)
+	VMULPS(tc, o, o)
+	VMOVUPS(o, h)
+	for _, m := range []Mem{h, c, gp} {
+		ADDQ(Imm(uint64(4*g.lanes)), m.Base)
+	}
+	SUBQ(Imm(uint64(g.lanes)), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
 
 // exp returns e^x for the lanes of x clamped to [−87, 88] (x itself is
 // not changed), with Exp's range reduction and polynomial; a NaN lane
 // stays NaN.
 func (g gate) exp(x VecVirtual) VecVirtual {
-	t, v := YMM(), YMM()
-	VMOVUPS(g.tbl.Offset(32*gLo), t)
+	t, v := g.vec(), g.vec()
+	VMOVUPS(g.c(gLo), t)
 	VMAXPS(x, t, v) // max(lo, x): the second source (x) when either is NaN
-	VMOVUPS(g.tbl.Offset(32*gHi), t)
+	VMOVUPS(g.c(gHi), t)
 	VMINPS(v, t, v)
-	k := YMM()
-	VMULPS(g.tbl.Offset(32*gLog2e), v, k)
-	VROUNDPS(Imm(0), k, k)
-	VFNMADD231PS(g.tbl.Offset(32*gLn2hi), k, v) // v −= k·ln2hi
-	VFNMADD231PS(g.tbl.Offset(32*gLn2lo), k, v)
-	p := YMM()
-	VMOVUPS(g.tbl.Offset(32*gC0), p)
+	k := g.vec()
+	VMULPS(g.c(gLog2e), v, k)
+	if g.lanes == 16 {
+		VRNDSCALEPS(Imm(0), k, k) // to nearest
+	} else {
+		VROUNDPS(Imm(0), k, k)
+	}
+	VFNMADD231PS(g.c(gLn2hi), k, v) // v −= k·ln2hi
+	VFNMADD231PS(g.c(gLn2lo), k, v)
+	p := g.vec()
+	VMOVUPS(g.c(gC0), p)
 	for i := 1; i < 7; i++ {
-		VFMADD213PS(g.tbl.Offset(32*(gC0+i)), v, p) // p = p·v + c
+		VFMADD213PS(g.c(gC0+i), v, p) // p = p·v + c
 	}
 	VCVTPS2DQ(k, k)
-	VPADDD(g.tbl.Offset(32*gBias), k, k)
+	VPADDD(g.c(gBias), k, k)
 	VPSLLD(Imm(23), k, k)
 	VMULPS(k, p, p)
 	return p
@@ -549,12 +572,12 @@ func (g gate) exp(x VecVirtual) VecVirtual {
 
 // sigmoid returns 1/(1 + e^−x) (x is clobbered).
 func (g gate) sigmoid(x VecVirtual) VecVirtual {
-	z := YMM()
-	VXORPS(z, z, z)
+	z := g.vec()
+	zero(z, g.lanes)
 	VSUBPS(x, z, x) // −x
 	e := g.exp(x)
-	one := YMM()
-	VMOVUPS(g.tbl.Offset(32*gOne), one)
+	one := g.vec()
+	VMOVUPS(g.c(gOne), one)
 	VADDPS(one, e, e)
 	VDIVPS(e, one, one) // 1/(1+e)
 	return one
@@ -562,15 +585,15 @@ func (g gate) sigmoid(x VecVirtual) VecVirtual {
 
 // tanh returns 1 − 2/(e^(2x) + 1) (x is not changed).
 func (g gate) tanh(x VecVirtual) VecVirtual {
-	t := YMM()
+	t := g.vec()
 	VADDPS(x, x, t)
 	e := g.exp(t)
-	VADDPS(g.tbl.Offset(32*gOne), e, e)
-	q := YMM()
-	VMOVUPS(g.tbl.Offset(32*gTwo), q)
+	VADDPS(g.c(gOne), e, e)
+	q := g.vec()
+	VMOVUPS(g.c(gTwo), q)
 	VDIVPS(e, q, q) // 2/(e+1)
-	one := YMM()
-	VMOVUPS(g.tbl.Offset(32*gOne), one)
+	one := g.vec()
+	VMOVUPS(g.c(gOne), one)
 	VSUBPS(q, one, one)
 	return one
 }
@@ -579,7 +602,7 @@ func (g gate) tanh(x VecVirtual) VecVirtual {
 // over 8-lane blocks: maxAVX2 (the maximum) and expShiftSumAVX2 (x[i] =
 // e^(x[i]−shift) with the gate kernels' exponential, and the sum).
 func softmaxKernels() {
-	g := gate{tbl: gateTable} // gateKernels runs first and declares it
+	g := gate{tbl: gateTable, vec: func() VecVirtual { return YMM() }, lanes: 8} // gateKernels runs first and declares the table
 
 	TEXT("maxAVX2", NOSPLIT, "func(x *float32, n int) float32")
 	Pragma("noescape")
