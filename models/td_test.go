@@ -120,11 +120,11 @@ func TestTDKeyedSamples(t *testing.T) {
 	require.NoError(t, m.Sample(alone, target, 77, 5))
 	want := append([]float64(nil), alone.Mu...)
 	wantVar := append([]float64(nil), alone.Var...)
-	// a batch of 26 series (five chunks of tdChunkRows) with the target
+	// a batch of 9 series (one chunk of tdChunkRows each) with the target
 	// at the start, in the middle (on three threads: chunks in parallel)
 	// and at the end
-	const n = 26
-	for _, c := range []struct{ pos, threads int }{{0, 1}, {13, 3}, {n - 1, 1}} {
+	const n = 9
+	for _, c := range []struct{ pos, threads int }{{0, 1}, {4, 3}, {n - 1, 1}} {
 		x := make([]float32, 0, n*TD)
 		keys := make([]uint64, n)
 		for i := 0; i < n; i++ {
@@ -142,6 +142,20 @@ func TestTDKeyedSamples(t *testing.T) {
 		require.Equal(t, want, w.Mu[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
 		require.Equal(t, wantVar, w.Var[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
 	}
+	// with 4 samples a chunk holds 8 series: the target shares its chunk
+	few := m.NewWork(4)
+	require.NoError(t, m.Sample(few, target, 77, 5))
+	wantFew := append([]float64(nil), few.Mu...)
+	x := make([]float32, 0, 20*TD)
+	keys := make([]uint64, 20)
+	for i := range keys {
+		keys[i] = uint64(2000 + i)
+		x = append(x, v.x[(i%v.n)*TD:(i%v.n+1)*TD]...)
+	}
+	keys[11] = 77
+	copy(x[11*TD:12*TD], target)
+	require.NoError(t, m.SampleBatch(few, x, keys, 5))
+	require.Equal(t, wantFew, few.Mu[11*4:12*4])
 	// one series on two threads shares its products instead
 	two := m.NewWork(L)
 	two.SetThreads(2)

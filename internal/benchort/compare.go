@@ -51,6 +51,13 @@ func runners(dir, script string, threads []int) []runner {
 	return out
 }
 
+// savedRun is the --json file: a run's machine and results, from which
+// --from renders the report again.
+type savedRun struct {
+	Env     env                             `json:"env"`
+	Results map[string]map[string][]*Result `json:"results"` // case → runner → rounds
+}
+
 // caseResults are one case's results: per runner, one Result per round.
 type caseResults struct {
 	man      *Manifest
@@ -70,6 +77,8 @@ func compareCmd(args []string) error {
 	doc := fs.String("doc", "docs/BENCHMARKS.md", "document whose bench-ort section is rewritten ('' to skip)")
 	svg := fs.String("svg", "docs/bench-ort.svg", "plot to write ('' to skip)")
 	jsonOut := fs.String("json", "", "also write every raw result here")
+	command := fs.String("command", "", "the command to name in the report (default: this one)")
+	from := fs.String("from", "", "render the report from a --json file of an earlier run instead of running")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,34 +119,52 @@ func compareCmd(args []string) error {
 		cases = append(cases, &caseResults{man: man, expected: exp, byRunner: map[string][]*Result{}})
 	}
 	rs := runners(*dir, *script, threads)
-	env.LoadStart = loadAvg()
-	started := time.Now()
-	for r := 0; r < *rounds; r++ {
+	if *from != "" {
+		var saved savedRun
+		data, err := os.ReadFile(*from)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &saved); err != nil {
+			return fmt.Errorf("%s: %w", *from, err)
+		}
+		env = saved.Env
 		for _, c := range cases {
-			for _, rn := range rs {
-				res, err := runOnce(rn, c.man.dir, *minMs, *minRuns)
-				if err != nil {
-					return fmt.Errorf("round %d, %s, %s: %w", r+1, c.man.Name, rn.ID, err)
+			c.byRunner = saved.Results[c.man.Name]
+		}
+	} else {
+		env.LoadStart = loadAvg()
+		started := time.Now()
+		for r := 0; r < *rounds; r++ {
+			for _, c := range cases {
+				for _, rn := range rs {
+					res, err := runOnce(rn, c.man.dir, *minMs, *minRuns)
+					if err != nil {
+						return fmt.Errorf("round %d, %s, %s: %w", r+1, c.man.Name, rn.ID, err)
+					}
+					if len(res.Outputs) != len(c.expected) {
+						return fmt.Errorf("%s, %s: %d outputs, want %d", c.man.Name, rn.ID, len(res.Outputs), len(c.expected))
+					}
+					c.byRunner[rn.ID] = append(c.byRunner[rn.ID], res)
+					fmt.Fprintf(os.Stderr, "round %d/%d  %-22s %-18s median %8.2f ms  cpu %8.2f ms  max error %.1e\n",
+						r+1, *rounds, c.man.Name, rn.ID, res.Median(), res.CPUMsRun, maxError(res.Outputs, c.expected))
 				}
-				if len(res.Outputs) != len(c.expected) {
-					return fmt.Errorf("%s, %s: %d outputs, want %d", c.man.Name, rn.ID, len(res.Outputs), len(c.expected))
-				}
-				c.byRunner[rn.ID] = append(c.byRunner[rn.ID], res)
-				fmt.Fprintf(os.Stderr, "round %d/%d  %-22s %-18s median %8.2f ms  cpu %8.2f ms  max error %.1e\n",
-					r+1, *rounds, c.man.Name, rn.ID, res.Median(), res.CPUMsRun, maxError(res.Outputs, c.expected))
 			}
 		}
-	}
-	env.LoadEnd = loadAvg()
-	env.Took = time.Since(started).Round(time.Second)
-	env.Rounds, env.MinMs, env.MinRuns = *rounds, *minMs, *minRuns
-	env.Command = "make bench-ort" + map[bool]string{true: "", false: fmt.Sprintf(" (benchort compare %s)", strings.Join(args, " "))}[len(args) == 0]
-	if *jsonOut != "" {
-		raw := map[string]map[string][]*Result{}
-		for _, c := range cases {
-			raw[c.man.Name] = c.byRunner
+		env.LoadEnd = loadAvg()
+		env.Took = time.Since(started).Round(time.Second)
+		env.Rounds, env.MinMs, env.MinRuns = *rounds, *minMs, *minRuns
+		env.Command = *command
+		if env.Command == "" {
+			env.Command = "benchort compare " + strings.Join(args, " ")
 		}
-		data, _ := json.MarshalIndent(raw, "", " ")
+	}
+	if *jsonOut != "" && *from == "" {
+		saved := savedRun{Env: env, Results: map[string]map[string][]*Result{}}
+		for _, c := range cases {
+			saved.Results[c.man.Name] = c.byRunner
+		}
+		data, _ := json.MarshalIndent(saved, "", " ")
 		if err := os.WriteFile(*jsonOut, data, 0o644); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ import (
 )
 
 // env describes the machine and software of a comparison.
-type env struct {
+type env struct { // exported fields: the JSON of a run keeps them
 	CPU, Node, Go, Torch string
 	Cores, Opset         int
 	LoadStart, LoadEnd   string
@@ -145,7 +145,11 @@ func (r *report) markdown() string {
 	for _, c := range r.cases {
 		for _, rn := range r.runners {
 			if s := c.stat(rn.ID); s.present {
-				versions[strings.Fields(rn.Name)[0]+" "+strings.TrimPrefix(rn.Name, strings.Fields(rn.Name)[0]+" ")] = s.version
+				name := map[bool]string{true: "onnxruntime-node", false: "onnxruntime-web"}[strings.HasPrefix(rn.ID, "ort-node")]
+				if rn.Portolan {
+					name = rn.Name
+				}
+				versions[name] = s.version
 			}
 		}
 	}
@@ -228,6 +232,24 @@ func (r *report) markdown() string {
 			w("| %s | %s | %s | %s | %.0f | %.1e |\n", label(c.man), rn.Name, f2(s.cold), f2(s.load), float64(s.rss)/1024, s.err)
 		}
 	}
+	// the goals on cold start and memory
+	var coldSmall float64
+	rssOK, rssWorst := true, 0.0
+	for _, c := range r.cases {
+		p, o := c.stat("portolan-1t"), c.stat("ort-node-1t")
+		if !p.present || !o.present {
+			continue
+		}
+		if c.man.Model == "way-small" && c.man.B == 1 && c.man.L == 128 { // the goal's case
+			coldSmall = p.cold
+		}
+		rssOK = rssOK && p.rss <= o.rss
+		rssWorst = math.Max(rssWorst, float64(p.rss)/float64(o.rss))
+	}
+	if coldSmall > 0 {
+		w("\nGoals: cold start of the small WAY (B1 L128) ≤ 50 ms: **%.1f ms** (%s); peak RSS ≤ onnxruntime-node's: %s (Portolan's at most %.0f%% of it).\n",
+			coldSmall, map[bool]string{true: "met", false: "missed"}[coldSmall <= 50], map[bool]string{true: "met", false: "missed"}[rssOK], 100*rssWorst)
+	}
 	w("\n")
 	return b.String()
 }
@@ -249,7 +271,7 @@ func (r *report) svg() string {
 	if math.IsInf(lo, 0) {
 		lo, hi = 1, 10
 	}
-	l0, l1 := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
+	l0, l1 := math.Floor(math.Log10(lo/2)), math.Ceil(math.Log10(hi)) // room below the shortest bar
 	if l1 == l0 {
 		l1++
 	}
