@@ -142,7 +142,9 @@ func TestStatsAndReport(t *testing.T) {
 
 	// two rounds of a case: the ratio is taken within each round
 	man := &Manifest{Name: "way-small-B1-L128", Kind: "way", Model: "way-small", B: 1, L: 128}
-	res := func(ms float64) *Result { return &Result{TimesMs: []float64{ms, ms, ms}, ColdMs: 9, PeakRSSKB: 1024, Outputs: []float64{1}} }
+	res := func(ms float64) *Result {
+		return &Result{TimesMs: []float64{ms, ms, ms}, ColdMs: 9, PeakRSSKB: 1024, Outputs: []float64{1}}
+	}
 	c := &caseResults{man: man, expected: []float64{1}, byRunner: map[string][]*Result{
 		"portolan-1t": {res(2), res(3)}, "ort-node-1t": {res(4), res(4)}}}
 	per, med := c.ratios("portolan-1t", "ort-node-1t")
