@@ -57,8 +57,8 @@ func (c Config) WithSeed(s uint64) Config { c.seed = s; return c }
 func (c Config) WithTopK(k int) Config { c.topK = k; return c }
 
 func (c Config) check() error {
-	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
-		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000), threads %d (1..1024)", c.samples, c.topK, c.threads)
+	if c.samples < 1 || c.samples > models.MaxSamples || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
+		return fmt.Errorf("sdk: config samples %d (1..%d), top-k %d (1..1000), threads %d (1..1024)", c.samples, models.MaxSamples, c.topK, c.threads)
 	}
 	return nil
 }
