@@ -30,4 +30,5 @@ OPENBLAS_NUM_THREADS=1 "$PYTHON" scripts/bench-ort/export.py "$OUT" 2> "$OUT/exp
 "$GO" build -o "$OUT/portolan-native" ./internal/benchort
 "$GO" build -tags noasm -o "$OUT/portolan-noasm" ./internal/benchort
 "$OUT/portolan-native" compare --dir "$OUT" --rounds "${ROUNDS:-5}" --threads "${THREADS:-1,2}" \
-  --doc docs/BENCHMARKS.md --svg docs/bench-ort.svg --json "$OUT/results.json" "$@"
+  --doc docs/BENCHMARKS.md --svg docs/bench-ort.svg --json "$OUT/results.json" \
+  --command "make bench-ort (ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-1,2})" "$@"
