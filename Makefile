@@ -6,9 +6,10 @@ export PORTOLAN_PYTHON := $(PYTHON)
 # Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
-FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm
+FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm \
+  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels
 
-.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench build clean check wasm conformance
+.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
 
 all: build
 
@@ -143,6 +144,10 @@ build/wasm/portolan-test.wasm:
 serve-demo: wasm
 	@bash scripts/setup-js.sh
 	$(NODE) wasm/js/demo/serve.mjs --port $(DEMO_PORT)
+## bench-ort: Portolan against onnxruntime-node and onnxruntime-web on the same
+## models and inputs; rewrites the results in docs/BENCHMARKS.md (ROUNDS=5, THREADS=1,2)
+bench-ort:
+	PYTHON=$(PYTHON) GO=$(GO) bash scripts/bench-ort/run.sh
 
 clean:
 	rm -rf bin build

@@ -38,11 +38,11 @@ func TestSoftmaxLayerNorm(t *testing.T) {
 func TestGates(t *testing.T) {
 	// GRU with zero pre-activations: r = z = 0.5, n = 0 → h = 0.5·h
 	h := []float32{2, -4}
-	GRUGates(h, make([]float32, 6), make([]float32, 6))
+	GRUGates(h, make([]float32, 6), make([]float32, 6), 2)
 	require.Equal(t, []float32{1, -2}, h)
 	// LSTM with zero pre-activations: i = f = o = 0.5, g = 0 → c = 0.5c, h = 0.5·tanh(c)
 	hh, c := []float32{0, 0}, []float32{2, -2}
-	LSTMGates(hh, c, make([]float32, 8))
+	LSTMGates(hh, c, make([]float32, 8), 2)
 	require.Equal(t, []float32{1, -1}, c)
 	require.InDelta(t, 0.5*math.Tanh(1), hh[0], 1e-7)
 }

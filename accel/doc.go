@@ -8,4 +8,23 @@
 // init and are checked against them (the noasm build tag forces these).
 // Callers pass plain slices with dst first; a length mismatch is a
 // programming error and panics with an "accel:" message.
+//
+// # Hot primitives
+//
+// Inference spends its time in a few primitives; everything else in the
+// models is bookkeeping around them. They are the interface a faster
+// implementation (host-provided or WebAssembly SIMD128 kernels behind a
+// wasm import) replaces, with the Go code as the fallback:
+//
+//   - products with pre-packed weights: PackB (PackBF16, PackBInt8
+//     dequantise while packing) and Workspace.SgemmPacked; Workspace.Sgemm
+//     for two activations;
+//   - attention: Workspace.CausalAttention (scores, softmax and weighted
+//     sum of one sequence, masked keys skipped);
+//   - gate activations: GRUGates, LSTMGates;
+//   - row kernels: AddLayerNorm, ReLU, Exp, SegmentMeanMax, WeightedMax4;
+//   - dequantising products for weights kept compact: GemvF16, GemvInt8.
+//
+// A Workspace owns the buffers of these calls and their thread count;
+// results do not depend on the thread count.
 package accel

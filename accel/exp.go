@@ -41,7 +41,15 @@ func expGeneric(dst, x []float32) {
 			dst[i] = 0
 			continue
 		}
-		k := float32(math.Floor(float64(v*log2e + 0.5)))
+		// k = round(v·log2e) (half away from zero; any integer within ½
+		// of v·log2e keeps |r| ≤ ln2/2 + ulp), without math.Floor's call
+		t := v * log2e
+		if t < 0 {
+			t -= 0.5
+		} else {
+			t += 0.5
+		}
+		k := float32(int32(t))
 		r := v - k*ln2hi - k*ln2lo
 		p := float32(1.0 / 720)
 		p = p*r + 1.0/120

@@ -214,19 +214,33 @@ func TestVectorKernels(t *testing.T) {
 	require.Panics(t, func() { Axpy(1, y, d[:2]) })
 }
 
-// TestSgemmThreads checks that a multi-goroutine product equals the
-// single-goroutine one exactly (each tile is computed the same way).
+// TestSgemmThreads checks that products shared among goroutines (by rows,
+// and by column panels when the rows are few) equal the single-goroutine
+// product exactly: each element is computed by the same kernel in the same
+// order.
 func TestSgemmThreads(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	m, n, k := 300, 200, 100
-	a, _ := guarded(r, m*k)
-	b, _ := guarded(r, k*n)
-	c1, c4 := make([]float32, m*n), make([]float32, m*n)
-	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n)
-	prev := SetMaxThreads(4)
-	defer SetMaxThreads(prev)
-	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c4, n)
-	require.Equal(t, c1, c4)
+	eachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, s := range [][3]int{{300, 200, 100}, {20, 512, 128}, {7, 900, 300}, {1000, 19, 64}} {
+			m, n, k := s[0], s[1], s[2]
+			a, _ := guarded(r, m*k)
+			b, _ := guarded(r, k*n)
+			c1 := make([]float32, m*n)
+			var w1 Workspace
+			w1.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c1, n)
+			pb := PackB(false, k, n, b, n)
+			for _, threads := range []int{2, 3, 4} {
+				var w Workspace
+				w.SetThreads(threads)
+				c := make([]float32, m*n)
+				w.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				require.Equal(t, c1, c, "%v threads %d", s, threads)
+				clear(c)
+				w.SgemmPacked(false, m, 1, a, k, pb, 0, c, n)
+				require.Equal(t, c1, c, "packed %v threads %d", s, threads)
+			}
+		}
+	})
 }
 
 // FuzzSgemm compares the active Sgemm with the generic one on fuzzed

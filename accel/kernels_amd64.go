@@ -14,10 +14,90 @@ func dotAVX2(x []float32, y []float32) float32
 //go:noescape
 func dotAVX512(x []float32, y []float32) float32
 
+// gemm1x16AVX2 adds alpha·A·B to the 1×16 tile at c (row stride ldc floats), A and B packed as 1- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x16AVX2 adds alpha·A·B to the 2×16 tile at c (row stride ldc floats), A and B packed as 2- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x16AVX2 adds alpha·A·B to the 3×16 tile at c (row stride ldc floats), A and B packed as 3- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x16AVX2 adds alpha·A·B to the 4×16 tile at c (row stride ldc floats), A and B packed as 4- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x16AVX2 adds alpha·A·B to the 5×16 tile at c (row stride ldc floats), A and B packed as 5- and 16-wide panels of depth k.
+//
+//go:noescape
+func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
 // gemm6x16AVX2 adds alpha·A·B to the 6×16 tile at c (row stride ldc floats), A and B packed as 6- and 16-wide panels of depth k.
 //
 //go:noescape
 func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm1x32AVX512 adds alpha·A·B to the 1×32 tile at c (row stride ldc floats), A and B packed as 1- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm1x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x32AVX512 adds alpha·A·B to the 2×32 tile at c (row stride ldc floats), A and B packed as 2- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm2x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x32AVX512 adds alpha·A·B to the 3×32 tile at c (row stride ldc floats), A and B packed as 3- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm3x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x32AVX512 adds alpha·A·B to the 4×32 tile at c (row stride ldc floats), A and B packed as 4- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm4x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x32AVX512 adds alpha·A·B to the 5×32 tile at c (row stride ldc floats), A and B packed as 5- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm5x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x32AVX512 adds alpha·A·B to the 6×32 tile at c (row stride ldc floats), A and B packed as 6- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm6x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm7x32AVX512 adds alpha·A·B to the 7×32 tile at c (row stride ldc floats), A and B packed as 7- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm7x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm8x32AVX512 adds alpha·A·B to the 8×32 tile at c (row stride ldc floats), A and B packed as 8- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm8x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm9x32AVX512 adds alpha·A·B to the 9×32 tile at c (row stride ldc floats), A and B packed as 9- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm9x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm10x32AVX512 adds alpha·A·B to the 10×32 tile at c (row stride ldc floats), A and B packed as 10- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm10x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm11x32AVX512 adds alpha·A·B to the 11×32 tile at c (row stride ldc floats), A and B packed as 11- and 32-wide panels of depth k.
+//
+//go:noescape
+func gemm11x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
 // gemm12x32AVX512 adds alpha·A·B to the 12×32 tile at c (row stride ldc floats), A and B packed as 12- and 32-wide panels of depth k.
 //
@@ -29,13 +109,171 @@ func gemm12x32AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha f
 //go:noescape
 func gemm6x64AVX512(k int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// gemm1x16AVX2A adds alpha·A·B to the 1×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 1-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm1x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x16AVX2A adds alpha·A·B to the 2×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 2-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm2x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x16AVX2A adds alpha·A·B to the 3×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 3-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm3x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x16AVX2A adds alpha·A·B to the 4×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 4-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm4x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x16AVX2A adds alpha·A·B to the 5×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 5-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm5x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x16AVX2A adds alpha·A·B to the 6×16 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 6-wide panels of depth k.%!(EXTRA int=16, int=16)
+//
+//go:noescape
+func gemm6x16AVX2A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm1x32AVX512A adds alpha·A·B to the 1×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 1-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm1x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm2x32AVX512A adds alpha·A·B to the 2×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 2-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm2x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm3x32AVX512A adds alpha·A·B to the 3×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 3-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm3x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm4x32AVX512A adds alpha·A·B to the 4×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 4-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm4x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm5x32AVX512A adds alpha·A·B to the 5×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 5-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm5x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm6x32AVX512A adds alpha·A·B to the 6×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 6-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm6x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm7x32AVX512A adds alpha·A·B to the 7×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 7-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm7x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm8x32AVX512A adds alpha·A·B to the 8×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 8-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm8x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm9x32AVX512A adds alpha·A·B to the 9×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 9-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm9x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm10x32AVX512A adds alpha·A·B to the 10×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 10-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm10x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm11x32AVX512A adds alpha·A·B to the 11×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 11-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm11x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
+// gemm12x32AVX512A adds alpha·A·B to the 12×32 tile at c (row stride ldc floats), A in place (row stride lda floats) and B packed as 12-wide panels of depth k.%!(EXTRA int=32, int=32)
+//
+//go:noescape
+func gemm12x32AVX512A(k int, a *float32, lda int, b *float32, c *float32, ldc int, alpha float32)
+
 // expAVX2 writes e^x[i] for whole blocks of 8 in range; it returns the count written (see Exp).
 //
 //go:noescape
 func expAVX2(dst *float32, x *float32, n int) int
 
-// fmaPeakAVX512 runs n×24 independent 16-lane FMAs on registers (a throughput probe).
-func fmaPeakAVX512(n int)
+// gruRowAVX2 updates h[j] for j < n (a multiple of 8) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.
+//
+//go:noescape
+func gruRowAVX2(h *float32, gi *float32, gh *float32, n int, hidden int)
 
-// fmaPeakAVX2 runs n×24 independent 8-lane FMAs on registers (a throughput probe).
-func fmaPeakAVX2(n int)
+// lstmRowAVX2 sets h[j] and c[j] for j < n (a multiple of 8) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.
+//
+//go:noescape
+func lstmRowAVX2(h *float32, c *float32, pre *float32, n int, hidden int)
+
+// gruRowAVX512 updates h[j] for j < n (a multiple of 16) from one row's GRU pre-activations gi and gh (3·hidden each, gates r, z, n), as GRUGates.
+//
+//go:noescape
+func gruRowAVX512(h *float32, gi *float32, gh *float32, n int, hidden int)
+
+// lstmRowAVX512 sets h[j] and c[j] for j < n (a multiple of 16) from one row's LSTM pre-activations pre (4·hidden, gates i, f, g, o), as LSTMGates.
+//
+//go:noescape
+func lstmRowAVX512(h *float32, c *float32, pre *float32, n int, hidden int)
+
+// maxAVX2 returns the maximum of x[:n], n a positive multiple of 8 (x holds no NaN).
+//
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+// expShiftSumAVX2 sets x[i] = e^(x[i]−shift) for i < n (a multiple of 8) and returns their sum (eight lanes, then pairwise).
+//
+//go:noescape
+func expShiftSumAVX2(x *float32, n int, shift float32) float32
+
+// addLayerNormAVX2 sets dst = LN(x + y)·w + b over n elements (a positive multiple of 8), mean and variance in float32 (8 lanes, then pairwise); dst may be x or y.
+//
+//go:noescape
+func addLayerNormAVX2(dst *float32, x *float32, y *float32, w *float32, b *float32, n int, eps float32)
+
+// reluAVX2 sets x[i] = max(x[i], 0) for i < n (a multiple of 8); NaN stays NaN.
+//
+//go:noescape
+func reluAVX2(x *float32, n int)
+
+// segMeanMaxAVX2 writes the mean and the maximum of each of nseg consecutive segments of x of seg elements (a positive multiple of 8) to mean[s] and mx[s].
+//
+//go:noescape
+func segMeanMaxAVX2(x *float32, seg int, nseg int, mean *float32, mx *float32)
+
+// chanMax4AVX2 sets dst[j] = max_c a[c]·u[c·stride+j] over four channels for j < n (a multiple of 8).
+//
+//go:noescape
+func chanMax4AVX2(dst *float32, u *float32, stride int, a *[4]float32, n int)
+
+// fmaPeakAVX512x4 runs n×24 16-lane FMAs into 4 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x4(n int)
+
+// fmaPeakAVX2x4 runs n×24 8-lane FMAs into 4 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x4(n int)
+
+// fmaPeakAVX512x8 runs n×24 16-lane FMAs into 8 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x8(n int)
+
+// fmaPeakAVX2x8 runs n×24 8-lane FMAs into 8 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x8(n int)
+
+// fmaPeakAVX512x12 runs n×24 16-lane FMAs into 12 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x12(n int)
+
+// fmaPeakAVX2x12 runs n×24 8-lane FMAs into 12 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x12(n int)
+
+// fmaPeakAVX512x24 runs n×24 16-lane FMAs into 24 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX512x24(n int)
+
+// fmaPeakAVX2x24 runs n×24 8-lane FMAs into 24 independent accumulators on registers (a throughput probe).
+func fmaPeakAVX2x24(n int)

@@ -3,12 +3,24 @@ package accel
 // PackedB is the right-hand matrix op(B) (k×n) of a product packed once for
 // Sgemm's micro-kernel, for weights reused across calls. F16 and int8
 // weights are dequantised while packing, so a product with them runs at
-// f32 speed while the model keeps its compact copy (and only the packed
-// copy of the blocks in use needs f32 memory).
+// f32 speed.
 type PackedB struct {
 	k, n   int
-	nr     int         // panel width of the tile it was packed for
+	nr, kc int         // panel width and depth of the tile it was packed for
 	blocks [][]float32 // jc-block × pc-block panels, as packB lays them out
+}
+
+// K and N return the shape of op(B).
+func (p *PackedB) K() int { return p.k }
+func (p *PackedB) N() int { return p.n }
+
+// Bytes returns the memory the packed panels take.
+func (p *PackedB) Bytes() int {
+	n := 0
+	for _, b := range p.blocks {
+		n += 4 * len(b)
+	}
+	return n
 }
 
 // colSource reads element (p, j) of op(B).
@@ -16,7 +28,7 @@ type colSource func(p, j int) float32
 
 func packFrom(k, n int, get colSource) *PackedB {
 	_, nr := tile()
-	pb := &PackedB{k: k, n: n, nr: nr}
+	pb := &PackedB{k: k, n: n, nr: nr, kc: kc}
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -37,6 +49,34 @@ func packFrom(k, n int, get colSource) *PackedB {
 		}
 	}
 	return pb
+}
+
+// packInto packs op(B) (k×n; B k×n with row stride ldb, or n×k when
+// transB) into p, reusing p's buffers (*buf holds the panels): the
+// workspace's repacking for attention, allocation-free once grown.
+func packInto(p *PackedB, buf *[]float32, transB bool, k, n int, b []float32, ldb int) {
+	_, nr := tile()
+	p.k, p.n, p.nr, p.kc = k, n, nr, kc
+	size := 0
+	for jc := 0; jc < n; jc += nc {
+		size += (min(nc, n-jc) + nr - 1) / nr * nr * k
+	}
+	if cap(*buf) < size {
+		*buf = make([]float32, size+size/4)
+	}
+	all := (*buf)[:size]
+	p.blocks = p.blocks[:0]
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		panels := (ncb + nr - 1) / nr
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			blk := all[:panels*kcb*nr]
+			all = all[panels*kcb*nr:]
+			packB(blk, b, transB, ldb, pc, jc, kcb, ncb, nr)
+			p.blocks = append(p.blocks, blk)
+		}
+	}
 }
 
 // PackB packs op(B) (k×n; B is k×n with row stride ldb, or n×k when
@@ -71,8 +111,17 @@ func PackBInt8(k, n int, w []int8, scales []float32) *PackedB {
 
 // SgemmPacked computes C = alpha·op(A)·B + beta·C with B packed by PackB,
 // op(A) m×k (row stride lda, or k×m when transA), C m×n (row stride ldc):
-// the same result as Sgemm without repacking B on every call.
+// the same result as Sgemm without repacking B on every call. It borrows
+// a pooled single-threaded Workspace; (*Workspace).SgemmPacked does not.
 func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
+	w := packPool.Get().(*Workspace)
+	w.SgemmPacked(transA, m, alpha, a, lda, b, beta, c, ldc)
+	packPool.Put(w)
+}
+
+// SgemmPacked is the package-level SgemmPacked using this workspace's
+// buffers and threads.
+func (w *Workspace) SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, beta float32, c []float32, ldc int) {
 	k, n := b.k, b.n
 	if m < 0 || ldc < n || !fits(c, m, n, ldc) || !fitsOp(a, transA, m, k, lda) {
 		panic(badLength)
@@ -81,24 +130,21 @@ func SgemmPacked(transA bool, m int, alpha float32, a []float32, lda int, b *Pac
 	if m == 0 || alpha == 0 {
 		return
 	}
-	nr := b.nr
-	mr := 6
-	if nr == 32 {
-		mr = 12
+	w.mulPrefix(w.Threads(), transA, m, alpha, a, lda, b, k, n, c, ldc)
+}
+
+// mulPrefix adds alpha·op(A)·B[:kk, :nn] to C (m×nn), for a prefix of the
+// packed B's depth (kk ≤ k) and columns (nn ≤ n).
+func (w *Workspace) mulPrefix(threads int, transA bool, m int, alpha float32, a []float32, lda int, b *PackedB, kk, nn int, c []float32, ldc int) {
+	mr := maxMR // the row tile that goes with the panel width
+	if b.nr == 16 {
+		mr = 6
 	}
-	bufs := packPool.Get().(*Workspace)
-	defer packPool.Put(bufs)
-	bufs.grow(k, n)
-	bi := 0
-	for jc := 0; jc < n; jc += nc {
-		ncb := min(nc, n-jc)
-		for pc := 0; pc < k; pc += kc {
-			kcb := min(kc, k-pc)
-			pb := b.blocks[bi]
-			bi++
-			for ic := 0; ic < m; ic += mc {
-				gemmBlock(bufs.a, pb, a, transA, lda, c, ldc, alpha, ic, jc, pc, min(mc, m-ic), kcb, ncb, mr, nr)
-			}
+	g := gemm{a: a, transA: transA, lda: lda, c: c, ldc: ldc, alpha: alpha, m: m, mr: mr, nr: b.nr}
+	kBlocks := (b.k + b.kc - 1) / b.kc
+	for jb, jc := 0, 0; jc < nn; jb, jc = jb+1, jc+nc {
+		for pb, pc := 0, 0; pc < kk; pb, pc = pb+1, pc+b.kc {
+			w.block(&g, threads, b.blocks[jb*kBlocks+pb], jc, pc, min(b.kc, kk-pc), min(b.kc, b.k-pc), min(nc, nn-jc))
 		}
 	}
 }

@@ -2,12 +2,14 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
+	"github.com/stretchr/testify/require"
 )
 
 // randomCells returns L cells with 5 points each of standard-normal
@@ -16,7 +18,7 @@ func randomCells(m *WAY, L int) []Cell {
 	r := rand.New(rand.NewPCG(1, 1))
 	cells := make([]Cell, L)
 	for i := range cells {
-		x := make([]float32, m.SubLen*m.NFeatures)
+		x := make([]float32, min(5, m.SubLen)*m.NFeatures)
 		for k := range x {
 			x[k] = float32(r.NormFloat64())
 		}
@@ -25,24 +27,110 @@ func randomCells(m *WAY, L int) []Cell {
 	return cells
 }
 
-// BenchmarkWAYFull is a full prediction for batches of voyages of L cells
-// (the batch runs voyage after voyage on one core).
-func BenchmarkWAYFull(b *testing.B) {
-	m := loadWAY(b)
-	for _, L := range []int{128, 512} {
-		cells := randomCells(m, L)
-		for _, B := range []int{1, 32} {
-			b.Run(fmt.Sprintf("L%d/B%d", L, B), func(b *testing.B) {
-				b.ReportAllocs()
-				for i := 0; i < b.N; i++ {
-					for v := 0; v < B; v++ {
-						if _, err := m.Forward(cells, 1, 1); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-			})
+// wayConfigs are the trainer's WAY configs (training/portolan_train/way.py).
+var wayConfigs = map[string]map[string]int64{
+	"small":   {"d_model": 64, "n_blocks": 2, "n_heads": 4, "d_k": 16, "d_ffn": 128, "gru_layers": 2},
+	"default": {"d_model": 128, "n_blocks": 4, "n_heads": 4, "d_k": 64, "d_ffn": 256, "gru_layers": 2},
+}
+
+// randomWAY builds a WAY model of a trainer config with random weights
+// (uniform ±1/√fan-in, as PyTorch initialises linear layers) and the demo
+// model's vocabularies and preprocessing.
+func randomWAY(t testing.TB, config string) *WAY {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	for k, v := range wayConfigs[config] {
+		b.Config[k] = v
+	}
+	cfg := func(k string) int { v, err := b.Config.Int(k, 0); require.NoError(t, err); return v }
+	d, h, dk, ffn, P, S := cfg("d_model"), cfg("n_heads"), cfg("d_k"), cfg("d_ffn"), cfg("n_ports"), cfg("n_ship")
+	r := rand.New(rand.NewPCG(7, 7))
+	b.Tensors = nil
+	add := func(name string, fanIn int, shape ...int) {
+		n := 1
+		for _, s := range shape {
+			n *= s
 		}
+		v := make([]float32, n)
+		a := 1 / math.Sqrt(float64(fanIn))
+		for i := range v {
+			v[i] = float32((2*r.Float64() - 1) * a)
+		}
+		b.Tensors = append(b.Tensors, export.NewF32(name, shape, v))
+	}
+	add("st.w_space", 1, 1, 1, d)
+	add("ship.weight", 1, S, d)
+	add("port.weight", 1, P, d)
+	for l := 0; l < cfg("gru_layers"); l++ {
+		in := cfg("n_features")
+		if l > 0 {
+			in = d
+		}
+		add(fmt.Sprintf("gru.weight_ih_l%d", l), d, 3*d, in)
+		add(fmt.Sprintf("gru.weight_hh_l%d", l), d, 3*d, d)
+		add(fmt.Sprintf("gru.bias_ih_l%d", l), d, 3*d)
+		add(fmt.Sprintf("gru.bias_hh_l%d", l), d, 3*d)
+	}
+	for i := 0; i < cfg("n_blocks"); i++ {
+		p := fmt.Sprintf("blocks.%d.", i)
+		add(p+"chan.w_in.weight", d, h*dk, d)
+		add(p+"chan.w_out.weight", h*dk, d, h*dk)
+		add(p+"chan.w1", 4, h, 4, 2)
+		add(p+"chan.b1", 4, h, 1, 2)
+		add(p+"chan.w2", 2, h, 2, 4)
+		add(p+"chan.b2", 2, h, 1, 4)
+		for _, n := range []string{"q", "k", "v"} {
+			add(p+"attn."+n+".weight", d, h*dk, d)
+		}
+		add(p+"attn.o.weight", h*dk, d, h*dk)
+		add(p+"ffn1.weight", d, ffn, d)
+		add(p+"ffn1.bias", d, ffn)
+		add(p+"ffn2.weight", ffn, d, ffn)
+		add(p+"ffn2.bias", ffn, d)
+		for _, n := range []string{"norm_chan", "norm_attn", "norm_ffn"} {
+			add(p+n+".weight", 1, d)
+			add(p+n+".bias", 1, d)
+		}
+	}
+	add("dest.weight", d, P, d)
+	add("dest.bias", d, P)
+	add("eta.weight", d, 1, d)
+	add("eta.bias", d, 1)
+	m, err := NewWAY(b)
+	require.NoError(t, err)
+	return m
+}
+
+// BenchmarkWAY is a full prediction of B voyages of L cells as one batch
+// (ForwardBatch with a kept WAYWork), for the demo ("small") model and a
+// random model of the default config, on one and two threads.
+func BenchmarkWAY(b *testing.B) {
+	models := map[string]*WAY{"small": loadWAY(b), "default": randomWAY(b, "default")}
+	for _, c := range []struct {
+		model   string
+		B, L    int
+		threads int
+	}{{"small", 1, 128, 1}, {"small", 1, 512, 1}, {"small", 32, 128, 1}, {"default", 1, 128, 1}, {"default", 1, 512, 1},
+		{"small", 32, 128, 2}, {"default", 1, 512, 2}} {
+		m := models[c.model]
+		batch := make([]Voyage, c.B)
+		for i := range batch {
+			batch[i] = Voyage{Cells: randomCells(m, c.L), Ship: 1, Departure: 1}
+		}
+		b.Run(fmt.Sprintf("%s/B%d/L%d/threads%d", c.model, c.B, c.L, c.threads), func(b *testing.B) {
+			w := m.NewWork()
+			w.SetThreads(c.threads)
+			if err := m.ForwardBatch(w, batch); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := m.ForwardBatch(w, batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -73,17 +161,27 @@ func BenchmarkWAYStreamUpdate(b *testing.B) {
 	}
 }
 
-// BenchmarkTDForecast is one forecast with 20 Monte Carlo samples.
-func BenchmarkTDForecast(b *testing.B) {
+// BenchmarkTD is a forecast with 20 Monte Carlo samples of one series and
+// of a batch of 64 series.
+func BenchmarkTD(b *testing.B) {
 	m := loadTD(b)
-	w := m.NewWork(20)
-	x := make([]float32, m.T*m.D)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := m.Sample(w, x, 0, 1); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct{ series, threads int }{{1, 1}, {64, 1}, {1, 2}, {64, 2}} {
+		b.Run(fmt.Sprintf("series%d/threads%d", c.series, c.threads), func(b *testing.B) {
+			w := m.NewWork(20)
+			w.SetThreads(c.threads)
+			x := make([]float32, c.series*m.T*m.D)
+			keys := make([]uint64, c.series)
+			for i := range keys {
+				keys[i] = uint64(i)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := m.SampleBatch(w, x, keys, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

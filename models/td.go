@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/portolan-sdk/portolan/accel"
 	"github.com/portolan-sdk/portolan/export"
@@ -16,7 +17,26 @@ const (
 	DropoutNone     = "none"
 )
 
-// TD is the temporal-dropout regressor with an LSTM backbone.
+// Limits of a TD config (docs/MODELS.md, "Limits").
+const (
+	tdMaxT      = 4096
+	tdMaxD      = 1024
+	tdMaxHidden = 2048
+	tdMaxDense  = 4096
+	tdMaxLayers = 8
+	// MaxSamples is the most Monte Carlo samples one series may take.
+	MaxSamples = 10000
+)
+
+// tdChunkRows is about how many sequences (series × samples) one pass
+// through the LSTM takes (at least one series): few enough that the gate
+// pre-activations of every step (T × rows × 4·hidden floats) stay in L2.
+// On the demo model (20 samples) one series per pass used 8% less CPU
+// than six, and ten more still than twelve, for 64 series.
+const tdChunkRows = 32
+
+// TD is the temporal-dropout regressor with an LSTM backbone. It is
+// immutable after NewTD; forwards keep their state in a TDWork.
 type TD struct {
 	T, D, Hidden, Dense, Layers int
 	Kind                        string
@@ -24,10 +44,10 @@ type TD struct {
 	YMean, YStd                 float64
 	Preprocessing               export.Preprocessing
 
-	rate               []float32
-	lstm               []rnnLayer
-	fcW, fcB           []float32
-	muW, muB, lvW, lvB []float32
+	rate  []float32
+	lstm  lstm
+	fc    linear
+	heads linear // μ and log σ² (2 outputs)
 }
 
 // NewTD builds a temporal-dropout regressor from a bundle of kind "td".
@@ -38,7 +58,10 @@ func NewTD(b *export.Bundle) (*TD, error) {
 		return nil, fmt.Errorf("%w: bundle is %q, want \"td\"", ErrKind, b.Kind)
 	}
 	m := &TD{Preprocessing: b.Preprocessing}
-	if err := configInts(b.Config, map[string]*int{"T": &m.T, "D": &m.D, "hidden": &m.Hidden, "dense": &m.Dense, "layers": &m.Layers}); err != nil {
+	if err := configInts(b.Config, []intParam{
+		{"T", &m.T, 1, tdMaxT}, {"D", &m.D, 1, tdMaxD}, {"hidden", &m.Hidden, 1, tdMaxHidden},
+		{"dense", &m.Dense, 1, tdMaxDense}, {"layers", &m.Layers, 1, tdMaxLayers},
+	}); err != nil {
 		return nil, err
 	}
 	var err error
@@ -66,8 +89,8 @@ func NewTD(b *export.Bundle) (*TD, error) {
 		return nil, fmt.Errorf("%w: td bundle without BatchNorm folded into its heads", ErrShape)
 	}
 	m.Alpha, m.Tau = float32(alpha), float32(tau)
-	if !(m.Alpha >= 0 && m.Alpha < 1) || !(m.YStd > 0) || !(m.Tau > 0) {
-		return nil, fmt.Errorf("%w: alpha %v, tau %v, y_std %v", ErrShape, m.Alpha, m.Tau, m.YStd)
+	if !(m.Alpha >= 0 && m.Alpha < 1) || !(m.YStd > 0) || !(m.Tau > 0) || math.IsInf(m.YMean, 0) || math.IsNaN(m.YMean) {
+		return nil, fmt.Errorf("%w: alpha %v, tau %v, y_mean %v, y_std %v", ErrShape, m.Alpha, m.Tau, m.YMean, m.YStd)
 	}
 	if n := len(m.Preprocessing.Mean); n != 0 && n != m.D {
 		return nil, fmt.Errorf("%w: %d scaler entries for %d features", ErrShape, n, m.D)
@@ -86,106 +109,182 @@ func NewTD(b *export.Bundle) (*TD, error) {
 	default:
 		return nil, fmt.Errorf("%w: temporal dropout kind %q", ErrKind, m.Kind)
 	}
-	m.lstm = w.rnn("lstm", 4, m.Layers, m.D, H)
-	m.fcW, m.fcB = w.get("fc.weight", m.Dense, H), w.get("fc.bias", m.Dense)
-	m.muW, m.muB = w.get("mu.weight", 1, m.Dense), w.get("mu.bias", 1)
-	m.lvW, m.lvB = w.get("logvar.weight", 1, m.Dense), w.get("logvar.bias", 1)
+	layers := w.rnn("lstm", 4, m.Layers, m.D, H)
+	m.fc = w.linear("fc", H, m.Dense, true)
+	muW, muB := w.get("mu.weight", 1, m.Dense), w.get("mu.bias", 1)
+	lvW, lvB := w.get("logvar.weight", 1, m.Dense), w.get("logvar.bias", 1)
 	if w.err != nil {
 		return nil, w.err
 	}
+	m.lstm = newLSTM(layers, H)
+	m.heads = concatLinear(m.Dense, [][]float32{muW, lvW}, [][]float32{muB, lvB})
 	return m, nil
 }
 
-// TDWork holds reusable buffers for TD.Sample; make one per goroutine.
+// TDWork holds the reusable buffers of TD forwards and the results of the
+// last one; make one per goroutine. Buffers grow to the largest batch seen
+// and are reused, so repeated forwards allocate nothing (with one thread).
 type TDWork struct {
-	samples     int
-	x           []float32 // samples × T × D
-	seq, seq2   []float32 // samples × T × H
-	h, c, g, gh []float32
-	dense       []float32
-	heads       []float32 // μ and log σ² of one sample
-	ws          accel.Workspace
-	Mu, Var     []float64 // per sample, target units
+	samples int
+	ws      accel.Workspace
+	lw      lstmWork
+	x       []float32 // steps × rows × D, step-major
+	dense   []float32 // rows × Dense
+	out     []float32 // rows × 2
+	helpers []*TDWork // one single-threaded TDWork per thread, for batches of several chunks
+	key     [1]uint64 // Sample's key (a field, so it does not escape per call)
+	// Mu and Var hold, for series i and sample s at [i·samples+s], the
+	// predictive mean and variance in target units of the last forward.
+	Mu, Var []float64
 }
 
-// NewWork returns buffers for batches of the given number of samples.
+// NewWork returns buffers for forwards of the given number of Monte Carlo
+// samples (1..MaxSamples; it panics outside), using one thread.
 func (m *TD) NewWork(samples int) *TDWork {
-	H := m.Hidden
-	return &TDWork{samples: samples, x: make([]float32, samples*m.T*m.D),
-		seq: make([]float32, samples*m.T*H), seq2: make([]float32, samples*m.T*H),
-		h: make([]float32, samples*H), c: make([]float32, samples*H), g: make([]float32, samples*4*H),
-		gh: make([]float32, samples*4*H), dense: make([]float32, samples*m.Dense), heads: make([]float32, 2),
-		Mu: make([]float64, samples), Var: make([]float64, samples)}
+	if samples < 1 || samples > MaxSamples {
+		panic(fmt.Sprintf("models: %d Monte Carlo samples (want 1..%d)", samples, MaxSamples))
+	}
+	return &TDWork{samples: samples}
 }
 
-// Sample runs the model on one raw input (T × D, unscaled) under
-// `samples` temporal-dropout masks drawn from the shared generator with
-// sample counters row·samples + s (docs/RNG.md), as one batch. The
-// predictive mean and variance of each sample, in target units, are left
-// in w.Mu and w.Var.
-func (m *TD) Sample(w *TDWork, x []float32, row int, seed uint64) error {
-	T, D, H, L := m.T, m.D, m.Hidden, w.samples
-	if len(x) != T*D {
-		return fmt.Errorf("%w: input of %d values, want %d×%d", ErrInput, len(x), T, D)
+// Samples returns the Monte Carlo samples per series.
+func (w *TDWork) Samples() int { return w.samples }
+
+// SetThreads sets how many goroutines a forward may use (default 1): a
+// batch of several chunks of series shares them out, a smaller one shares
+// its products. Results are bit-identical for any count.
+func (w *TDWork) SetThreads(n int) {
+	n = max(1, n)
+	w.ws.SetThreads(n)
+	for n > 1 && len(w.helpers) < n {
+		w.helpers = append(w.helpers, &TDWork{samples: w.samples})
 	}
-	p := &m.Preprocessing
-	for s := 0; s < L; s++ {
-		a := uint64(row)*uint64(L) + uint64(s)
-		xs := w.x[s*T*D : (s+1)*T*D]
-		for t := 0; t < T; t++ {
-			f := float32(1)
-			switch m.Kind {
-			case DropoutMCTD:
-				if rng.Float32(seed, a, uint64(t), 0) < m.Alpha {
-					f = 0
-				}
-			case DropoutConcrete:
-				f = concreteKeep(m.rate[t], rng.Float32(seed, a, uint64(t), 1), m.Tau)
-			}
-			for k := 0; k < D; k++ {
-				v := x[t*D+k]
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return fmt.Errorf("%w: non-finite value at step %d feature %d", ErrInput, t, k)
-				}
-				if len(p.Mean) != 0 {
-					v = (v - p.Mean[k]) / p.Std[k]
-				}
-				xs[t*D+k] = v * f
-			}
+}
+
+// Sample runs the model on one raw series (T × D, unscaled) under
+// w.Samples() temporal-dropout masks drawn from the shared generator for
+// the series key (docs/RNG.md), as one batch. The predictive mean and
+// variance of each sample, in target units, are left in w.Mu and w.Var.
+func (m *TD) Sample(w *TDWork, x []float32, key, seed uint64) error {
+	w.key[0] = key
+	return m.SampleBatch(w, x, w.key[:], seed)
+}
+
+// SampleBatch runs the model on len(keys) raw series (x holds them one
+// after the other, T × D each) with w.Samples() Monte Carlo samples each,
+// all as one batch: the masks of series i come from keys[i] (docs/RNG.md),
+// so a series gives the same samples alone, in any batch, at any position.
+// Sample s of series i is left in w.Mu[i·samples+s] and w.Var[i·samples+s].
+func (m *TD) SampleBatch(w *TDWork, x []float32, keys []uint64, seed uint64) error {
+	n, TD := len(keys), m.T*m.D
+	if n == 0 || len(x) != n*TD {
+		return fmt.Errorf("%w: %d values for %d series of %d×%d", ErrInput, len(x), n, m.T, m.D)
+	}
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%w: series %d: non-finite value at step %d feature %d", ErrInput, i/TD, i%TD/m.D, i%m.D)
 		}
 	}
-	// LSTM, all samples as one batch, layer by layer
-	in, inDim := w.x, D
-	for li, l := range m.lstm {
-		out := w.seq
-		if li%2 == 1 {
-			out = w.seq2
+	L := w.samples
+	w.Mu, w.Var = growFloats(&w.Mu, n*L), growFloats(&w.Var, n*L)
+	per := max(1, tdChunkRows/L) // series per chunk
+	chunks := (n + per - 1) / per
+	threads := min(w.ws.Threads(), chunks)
+	if threads <= 1 {
+		for c0 := 0; c0 < n; c0 += per {
+			m.chunk(w, w, x, keys, seed, c0, min(n, c0+per))
 		}
-		clear(w.h)
-		clear(w.c)
-		for t := 0; t < T; t++ {
-			for s := 0; s < L; s++ {
-				w.ws.Linear(w.g[s*4*H:(s+1)*4*H], in[(s*T+t)*inDim:(s*T+t+1)*inDim], l.wih, l.bih, 1, inDim, 4*H)
-			}
-			w.ws.Linear(w.gh, w.h, l.whh, l.bhh, L, H, 4*H)
-			accel.AddTo(w.g, w.gh)
-			for s := 0; s < L; s++ {
-				accel.LSTMGates(w.h[s*H:(s+1)*H], w.c[s*H:(s+1)*H], w.g[s*4*H:(s+1)*4*H])
-				copy(out[(s*T+t)*H:(s*T+t+1)*H], w.h[s*H:(s+1)*H])
-			}
-		}
-		in, inDim = out, H
+		return nil
 	}
-	w.ws.Linear(w.dense, w.h, m.fcW, m.fcB, L, H, m.Dense)
-	accel.ReLU(w.dense)
-	for s := 0; s < L; s++ {
-		mu, lv := w.heads[0:1], w.heads[1:2]
-		w.ws.Linear(mu, w.dense[s*m.Dense:(s+1)*m.Dense], m.muW, m.muB, 1, m.Dense, 1)
-		w.ws.Linear(lv, w.dense[s*m.Dense:(s+1)*m.Dense], m.lvW, m.lvB, 1, m.Dense, 1)
-		w.Mu[s] = float64(mu[0])*m.YStd + m.YMean
-		w.Var[s] = math.Exp(float64(lv[0])) * m.YStd * m.YStd
-	}
+	m.sampleParallel(w, x, keys, seed, per, chunks, threads)
 	return nil
+}
+
+// sampleParallel shares the chunks out in contiguous ranges, one range per
+// goroutine, each with its own single-threaded buffers (the helpers); the
+// calling goroutine takes the last range. Results land in w.Mu and w.Var.
+func (m *TD) sampleParallel(w *TDWork, x []float32, keys []uint64, seed uint64, per, chunks, threads int) {
+	n := len(keys)
+	var wg sync.WaitGroup
+	for p := 0; p < threads; p++ {
+		cw := w.helpers[p]
+		s0, s1 := p*chunks/threads*per, min(n, (p+1)*chunks/threads*per)
+		if p == threads-1 {
+			for c0 := s0; c0 < s1; c0 += per {
+				m.chunk(w, cw, x, keys, seed, c0, min(s1, c0+per))
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c0 := s0; c0 < s1; c0 += per {
+				m.chunk(w, cw, x, keys, seed, c0, min(s1, c0+per))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// chunk runs series s0..s1 with the buffers of cw, writing the results
+// to w.
+func (m *TD) chunk(w, cw *TDWork, x []float32, keys []uint64, seed uint64, s0, s1 int) {
+	T, L := m.T, w.samples
+	rows := (s1 - s0) * L
+	xs := grow(&cw.x, T*rows*m.D)
+	m.maskedInputs(xs, x, keys, seed, s0, s1, L)
+	ws := &cw.ws
+	h := m.lstm.forward(ws, &cw.lw, xs, rows, T)
+	dense := grow(&cw.dense, rows*m.Dense)
+	m.fc.forward(ws, dense, m.Dense, h, m.Hidden, rows)
+	accel.ReLU(dense)
+	out := grow(&cw.out, rows*2)
+	m.heads.forward(ws, out, 2, dense, m.Dense, rows)
+	for r := 0; r < rows; r++ {
+		i := s0*L + r
+		w.Mu[i] = float64(out[2*r])*m.YStd + m.YMean
+		w.Var[i] = math.Exp(float64(out[2*r+1])) * m.YStd * m.YStd
+	}
+}
+
+// maskedInputs writes the scaled, temporally dropped-out inputs of series
+// s0..s1 under L samples, step-major: step t of sample s of series i at
+// row t·rows + (i−s0)·L + s.
+func (m *TD) maskedInputs(xs, x []float32, keys []uint64, seed uint64, s0, s1, L int) {
+	T, D := m.T, m.D
+	rows := (s1 - s0) * L
+	p := &m.Preprocessing
+	for i := s0; i < s1; i++ {
+		sk := rng.SeriesSeed(seed, keys[i])
+		xi := x[i*T*D : (i+1)*T*D]
+		for s := 0; s < L; s++ {
+			r := (i-s0)*L + s
+			for t := 0; t < T; t++ {
+				f := m.keep(sk, s, t)
+				dst := xs[(t*rows+r)*D : (t*rows+r+1)*D]
+				for k, v := range xi[t*D : (t+1)*D] {
+					if len(p.Mean) != 0 {
+						v = (v - p.Mean[k]) / p.Std[k]
+					}
+					dst[k] = v * f
+				}
+			}
+		}
+	}
+}
+
+// keep is the temporal-dropout multiplier of step t in sample s of the
+// series whose seed is sk (docs/MODELS.md, docs/RNG.md).
+func (m *TD) keep(sk uint64, s, t int) float32 {
+	switch m.Kind {
+	case DropoutMCTD:
+		if rng.Float32(sk, uint64(s), uint64(t), 0) < m.Alpha {
+			return 0
+		}
+	case DropoutConcrete:
+		return concreteKeep(m.rate[t], rng.Float32(sk, uint64(s), uint64(t), 1), m.Tau)
+	}
+	return 1
 }
 
 // concreteKeep is the Concrete relaxation's multiplier (1 − z)/(1 − p) for
@@ -199,4 +298,13 @@ func concreteKeep(p, u, tau float32) float32 {
 	l1p := math.Log(float64(float32(1-pp) + eps))
 	z := 1 / (1 + math.Exp(-(lp-l1p+math.Log(uu)-math.Log(1-uu))/float64(tau)))
 	return float32((1 - z) / (1 - pp))
+}
+
+// growFloats is grow for float64 slices.
+func growFloats(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n, n+n/4)
+	}
+	*buf = (*buf)[:n]
+	return *buf
 }

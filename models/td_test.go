@@ -17,10 +17,18 @@ func loadTD(t testing.TB) *TD {
 	return m
 }
 
-// TestTDConformance checks MC samples and their statistics for the
-// reference seed against the PyTorch vectors.
-func TestTDConformance(t *testing.T) {
-	m := loadTD(t)
+// tdVectors are the PyTorch reference vectors of the demo TD model.
+type tdVectors struct {
+	x                      []float32
+	n                      int
+	keys                   []uint64
+	samples                int
+	seed                   uint64
+	mu, vr, mean, epi, ale []float32
+	rel, abs               float64
+}
+
+func readTDVectors(t testing.TB) *tdVectors {
 	b, err := export.ReadFile(filepath.Join(testdata, "conformance", "td-demo.vectors.portolan"))
 	require.NoError(t, err)
 	get := func(name string) ([]float32, []int) {
@@ -30,41 +38,133 @@ func TestTDConformance(t *testing.T) {
 		require.NoError(t, err)
 		return v, tn.Shape
 	}
-	x, shape := get("x_raw")
-	refMu, _ := get("sample_mean")
-	refVar, _ := get("sample_var")
-	refMean, _ := get("mean")
-	refEpi, _ := get("epistemic")
-	refAle, _ := get("aleatoric")
-	L, err := b.Config.Int("samples", 0)
+	v := &tdVectors{}
+	var shape []int
+	v.x, shape = get("x_raw")
+	v.n = shape[0]
+	v.mu, _ = get("sample_mean")
+	v.vr, _ = get("sample_var")
+	v.mean, _ = get("mean")
+	v.epi, _ = get("epistemic")
+	v.ale, _ = get("aleatoric")
+	v.samples, err = b.Config.Int("samples", 0)
 	require.NoError(t, err)
 	seed, err := b.Config.Int("seed", 0)
 	require.NoError(t, err)
-	tol := b.Config["tolerance"].(map[string]any)
-	rel, abs := tol["stats_rel"].(float64), tol["stats_abs"].(float64)
-	within := func(got float64, want float32, what string) {
-		require.LessOrEqual(t, math.Abs(got-float64(want)), abs+rel*math.Abs(float64(want)), "%s: got %v want %v", what, got, want)
+	v.seed = uint64(seed)
+	for _, k := range b.Config["keys"].([]any) {
+		switch k := k.(type) {
+		case uint64:
+			v.keys = append(v.keys, k)
+		case int64:
+			v.keys = append(v.keys, uint64(k))
+		default:
+			t.Fatalf("key %T", k)
+		}
 	}
-	w := m.NewWork(L)
-	N, T, D := shape[0], shape[1], shape[2]
-	for n := 0; n < N; n++ {
-		require.NoError(t, m.Sample(w, x[n*T*D:(n+1)*T*D], n, uint64(seed)))
+	require.Len(t, v.keys, v.n)
+	tol := b.Config["tolerance"].(map[string]any)
+	v.rel, v.abs = tol["stats_rel"].(float64), tol["stats_abs"].(float64)
+	return v
+}
+
+// TestTDConformance checks MC samples and their statistics for the
+// reference seed and series keys against the PyTorch vectors, one series
+// at a time and as one batch.
+func TestTDConformance(t *testing.T) {
+	m := loadTD(t)
+	v := readTDVectors(t)
+	L := v.samples
+	within := func(got float64, want float32, what string) {
+		require.LessOrEqual(t, math.Abs(got-float64(want)), v.abs+v.rel*math.Abs(float64(want)), "%s: got %v want %v", what, got, want)
+	}
+	check := func(mu, vr []float64, n int) {
 		var mean, ale float64
 		for s := 0; s < L; s++ {
-			within(w.Mu[s], refMu[n*L+s], "sample mean")
-			within(w.Var[s], refVar[n*L+s], "sample variance")
-			mean += w.Mu[s]
-			ale += w.Var[s]
+			within(mu[s], v.mu[n*L+s], "sample mean")
+			within(vr[s], v.vr[n*L+s], "sample variance")
+			mean += mu[s]
+			ale += vr[s]
 		}
 		mean /= float64(L)
 		var epi float64
 		for s := 0; s < L; s++ {
-			epi += (w.Mu[s] - mean) * (w.Mu[s] - mean)
+			epi += (mu[s] - mean) * (mu[s] - mean)
 		}
-		within(mean, refMean[n], "mean")
-		within(epi/float64(L), refEpi[n], "epistemic")
-		within(ale/float64(L), refAle[n], "aleatoric")
+		within(mean, v.mean[n], "mean")
+		within(epi/float64(L), v.epi[n], "epistemic")
+		within(ale/float64(L), v.ale[n], "aleatoric")
 	}
+	w := m.NewWork(L)
+	TD := m.T * m.D
+	for n := 0; n < v.n; n++ {
+		require.NoError(t, m.Sample(w, v.x[n*TD:(n+1)*TD], v.keys[n], v.seed))
+		check(w.Mu, w.Var, n)
+	}
+	require.NoError(t, m.SampleBatch(w, v.x, v.keys, v.seed))
+	for n := 0; n < v.n; n++ {
+		check(w.Mu[n*L:(n+1)*L], w.Var[n*L:(n+1)*L], n)
+	}
+}
+
+// TestTDKeyedSamples: a series gives bit-identical samples alone, inside
+// a batch, at any position, in batches that span several chunks, and on
+// any number of threads; another key gives other samples.
+func TestTDKeyedSamples(t *testing.T) {
+	m := loadTD(t)
+	v := readTDVectors(t)
+	const L = 20
+	TD := m.T * m.D
+	alone := m.NewWork(L)
+	target := v.x[3*TD : 4*TD]
+	require.NoError(t, m.Sample(alone, target, 77, 5))
+	want := append([]float64(nil), alone.Mu...)
+	wantVar := append([]float64(nil), alone.Var...)
+	// a batch of 9 series (one chunk of tdChunkRows each) with the target
+	// at the start, in the middle (on three threads: chunks in parallel)
+	// and at the end
+	const n = 9
+	for _, c := range []struct{ pos, threads int }{{0, 1}, {4, 3}, {n - 1, 1}} {
+		x := make([]float32, 0, n*TD)
+		keys := make([]uint64, n)
+		for i := 0; i < n; i++ {
+			if i == c.pos {
+				x = append(x, target...)
+				keys[i] = 77
+				continue
+			}
+			x = append(x, v.x[(i%v.n)*TD:(i%v.n+1)*TD]...)
+			keys[i] = uint64(1000 + i)
+		}
+		w := m.NewWork(L)
+		w.SetThreads(c.threads)
+		require.NoError(t, m.SampleBatch(w, x, keys, 5))
+		require.Equal(t, want, w.Mu[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
+		require.Equal(t, wantVar, w.Var[c.pos*L:(c.pos+1)*L], "position %d, %d threads", c.pos, c.threads)
+	}
+	// with 4 samples a chunk holds 8 series: the target shares its chunk
+	few := m.NewWork(4)
+	require.NoError(t, m.Sample(few, target, 77, 5))
+	wantFew := append([]float64(nil), few.Mu...)
+	x := make([]float32, 0, 20*TD)
+	keys := make([]uint64, 20)
+	for i := range keys {
+		keys[i] = uint64(2000 + i)
+		x = append(x, v.x[(i%v.n)*TD:(i%v.n+1)*TD]...)
+	}
+	keys[11] = 77
+	copy(x[11*TD:12*TD], target)
+	require.NoError(t, m.SampleBatch(few, x, keys, 5))
+	require.Equal(t, wantFew, few.Mu[11*4:12*4])
+	// one series on two threads shares its products instead
+	two := m.NewWork(L)
+	two.SetThreads(2)
+	require.NoError(t, m.Sample(two, target, 77, 5))
+	require.Equal(t, want, two.Mu)
+	require.NoError(t, m.Sample(alone, target, 78, 5))
+	require.NotEqual(t, want, alone.Mu)
+	require.NoError(t, m.Sample(alone, target, 77, 6))
+	require.NotEqual(t, want, alone.Mu)
 }
 
 func TestTDBadInput(t *testing.T) {
@@ -74,8 +174,12 @@ func TestTDBadInput(t *testing.T) {
 	x := make([]float32, m.T*m.D)
 	x[5] = float32(math.Inf(1))
 	require.ErrorIs(t, m.Sample(w, x, 0, 1), ErrInput)
+	require.ErrorIs(t, m.SampleBatch(w, nil, nil, 1), ErrInput)
+	require.ErrorIs(t, m.SampleBatch(w, x, []uint64{1, 2}, 1), ErrInput)
 	x[5] = 0
 	require.NoError(t, m.Sample(w, x, 0, 1))
 	allocs := testing.AllocsPerRun(10, func() { _ = m.Sample(w, x, 0, 1) })
 	require.Zero(t, allocs)
+	require.Panics(t, func() { m.NewWork(0) })
+	require.Panics(t, func() { m.NewWork(MaxSamples + 1) })
 }

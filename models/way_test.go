@@ -221,3 +221,115 @@ func TestQuantisedBundles(t *testing.T) {
 		}
 	}
 }
+
+// TestWAYBatchMatchesAlone runs the reference voyages (ragged lengths) as
+// one batch, in two orders and on several threads: each voyage's outputs
+// equal its forward alone bit for bit, and a kept WAYWork allocates
+// nothing on repeated batches.
+func TestWAYBatchMatchesAlone(t *testing.T) {
+	m := loadWAY(t)
+	v := readWAYVectors(t)
+	var batch []Voyage
+	var alone []*Output
+	for i := 0; i < v.B; i++ {
+		cells := v.cells(m, i)
+		out, err := m.Forward(cells, int(v.ship[i]), int(v.dep[i]))
+		require.NoError(t, err)
+		alone = append(alone, out)
+		batch = append(batch, Voyage{Cells: cells, Ship: int(v.ship[i]), Departure: int(v.dep[i])})
+	}
+	// repeat the voyages so the batch spans several GRU chunks
+	for len(batch) < 3*v.B {
+		batch = append(batch, batch[len(batch)%v.B])
+	}
+	reversed := make([]Voyage, len(batch))
+	for i := range batch {
+		reversed[len(batch)-1-i] = batch[i]
+	}
+	for _, threads := range []int{1, 2, 3} {
+		w := m.NewWork()
+		w.SetThreads(threads)
+		for _, order := range [][]Voyage{batch, reversed} {
+			require.NoError(t, m.ForwardBatch(w, order))
+			for j := range order {
+				i := j % v.B
+				if &order[0] == &reversed[0] {
+					i = (len(order) - 1 - j) % v.B
+				}
+				require.Equal(t, alone[i].Logits, w.Logits(j), "voyage %d at %d, %d threads", i, j, threads)
+				require.Equal(t, alone[i].ETA, w.ETA(j), "voyage %d at %d, %d threads", i, j, threads)
+			}
+		}
+	}
+	w := m.NewWork()
+	require.NoError(t, m.ForwardBatch(w, batch))
+	allocs := testing.AllocsPerRun(3, func() {
+		if err := m.ForwardBatch(w, batch); err != nil {
+			t.Fatal(err)
+		}
+	})
+	require.Zero(t, allocs)
+	_, err := m.Forward(nil, 0, 0)
+	require.ErrorIs(t, err, ErrInput)
+	require.ErrorIs(t, m.ForwardBatch(w, nil), ErrInput)
+	require.ErrorIs(t, m.ForwardBatch(w, []Voyage{batch[0], {Cells: batch[0].Cells, Ship: -1}}), ErrInput)
+}
+
+// TestStreamCacheGrows: a stream's caches follow the cells committed
+// (at most twice what they hold, at least 16 cells), not MaxLen, and a
+// reset keeps them.
+func TestStreamCacheGrows(t *testing.T) {
+	m := loadWAY(t)
+	s, err := m.NewStream(1, 1)
+	require.NoError(t, err)
+	require.Zero(t, s.CacheBytes())
+	row := 4 * 2 * m.hdk * m.Blocks // bytes of one cell's keys and values
+	cells := randomCells(m, 100)
+	for i := range cells {
+		require.NoError(t, s.Update(&cells[i], true))
+		held := s.Len()
+		require.LessOrEqual(t, s.CacheBytes(), row*max(16, 2*held), "after %d cells", held)
+		require.GreaterOrEqual(t, s.CacheBytes(), row*held)
+	}
+	require.Less(t, s.CacheBytes(), row*m.MaxLen)
+	before := s.CacheBytes()
+	require.NoError(t, s.Reset(2, 0))
+	require.Equal(t, before, s.CacheBytes())
+	require.NoError(t, s.Update(&cells[0], true))
+}
+
+// TestConfigLimits: a config value past its documented limit (or a
+// product of them, heads·d_k) is refused with ErrShape before anything is
+// allocated from it.
+func TestConfigLimits(t *testing.T) {
+	for _, tc := range []struct {
+		bundle, key string
+		value       int64
+	}{
+		{"way-demo", "sub_len", 1 << 20}, {"way-demo", "max_len", 1 << 20}, {"way-demo", "max_len", wayMaxLen + 1},
+		{"way-demo", "sub_len", wayMaxSubLen + 1}, {"way-demo", "d_model", wayMaxD + 4}, {"way-demo", "n_heads", wayMaxHeads + 1},
+		{"way-demo", "d_k", wayMaxDK + 1}, {"way-demo", "d_ffn", wayMaxDFFN + 1}, {"way-demo", "n_blocks", wayMaxBlocks + 1},
+		{"way-demo", "gru_layers", wayMaxGRU + 1}, {"way-demo", "n_ports", wayMaxPorts + 1}, {"way-demo", "n_ship", wayMaxShip + 1},
+		{"way-demo", "n_features", wayMaxFeatures + 1}, {"way-demo", "max_len", 0}, {"way-demo", "n_heads", -1},
+		{"td-demo", "T", tdMaxT + 1}, {"td-demo", "D", tdMaxD + 1}, {"td-demo", "hidden", tdMaxHidden + 1},
+		{"td-demo", "dense", tdMaxDense + 1}, {"td-demo", "layers", tdMaxLayers + 1}, {"td-demo", "T", 0},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			b, err := export.ReadFile(filepath.Join(testdata, "models", tc.bundle+".portolan"))
+			require.NoError(t, err)
+			b.Config[tc.key] = tc.value
+			if tc.bundle == "way-demo" {
+				_, err = NewWAY(b)
+			} else {
+				_, err = NewTD(b)
+			}
+			require.ErrorIs(t, err, ErrShape)
+			require.Contains(t, err.Error(), tc.key)
+		})
+	}
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	b.Config["n_heads"], b.Config["d_k"] = int64(64), int64(128) // each within its limit, the product not
+	_, err = NewWAY(b)
+	require.ErrorIs(t, err, ErrShape)
+}

@@ -51,6 +51,7 @@ type Destinations struct {
 	nested trajectory.NestedConfig
 	clean  trajectory.CleanConfig // the rules Predict and streams share
 	visit  trajectory.VisitConfig
+	works  sync.Pool // *models.WAYWork
 }
 
 // Destinations returns the destination predictor of a WAY model. Voyages
@@ -164,31 +165,64 @@ func (d *Destinations) Predict(ctx context.Context, t *trajectory.Track) (*Predi
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	voyages, _ := trajectory.VoyagesOf(t, d.ports, d.clean, d.visit)
-	if len(voyages) == 0 || !voyages[len(voyages)-1].InProgress() {
-		return nil, fmt.Errorf("%w: vessel %d", ErrNoVoyage, t.MMSI)
+	v, in, err := d.voyageInput(t)
+	if err != nil {
+		return nil, err
 	}
-	v := voyages[len(voyages)-1]
-	return d.predictVoyage(&v)
+	w := d.work(d.cfg.threads)
+	defer d.works.Put(w)
+	if err := d.m.ForwardBatch(w, []models.Voyage{in}); err != nil {
+		return nil, err
+	}
+	return d.finish(v, len(in.Cells), w.Logits(0), w.ETA(0)), nil
 }
 
-func (d *Destinations) predictVoyage(v *trajectory.Voyage) (*Prediction, error) {
+// work returns a pooled WAYWork using the given threads.
+func (d *Destinations) work(threads int) *models.WAYWork {
+	w, ok := d.works.Get().(*models.WAYWork)
+	if !ok {
+		w = d.m.NewWork()
+	}
+	w.SetThreads(threads)
+	return w
+}
+
+// voyageInput finds a track's voyage in progress and builds the model's
+// input for it (the last MaxLen cells).
+func (d *Destinations) voyageInput(t *trajectory.Track) (*trajectory.Voyage, models.Voyage, error) {
+	voyages, _ := trajectory.VoyagesOf(t, d.ports, d.clean, d.visit)
+	if len(voyages) == 0 || !voyages[len(voyages)-1].InProgress() {
+		return nil, models.Voyage{}, fmt.Errorf("%w: vessel %d", ErrNoVoyage, t.MMSI)
+	}
+	v := voyages[len(voyages)-1]
 	n, err := trajectory.BuildNested(v.Points, v.Depart, d.nested, 0)
 	if err != nil {
-		return nil, err
+		return nil, models.Voyage{}, err
 	}
 	n.ShipType, n.Departure = v.ShipType, d.classOf(v.From)
-	st, err := d.PredictNested(context.Background(), &n)
-	if err != nil {
-		return nil, err
+	return &v, d.input(&n), nil
+}
+
+// input converts the last MaxLen cells of a nested voyage into the model's
+// input, scaling their features.
+func (d *Destinations) input(n *trajectory.Nested) models.Voyage {
+	cells := n.Tail(d.m.MaxLen)
+	in := models.Voyage{Cells: make([]models.Cell, len(cells)), Ship: n.ShipType, Departure: n.Departure}
+	for i, c := range cells {
+		in.Cells[i] = d.cell(&c)
 	}
-	last := len(st.ETAHours) - 1
-	p := d.prediction(st.Logits[last*st.Classes:(last+1)*st.Classes], st.ETAHours[last], v.Points[len(v.Points)-1])
-	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(st.ETAHours)
+	return in
+}
+
+// finish turns the outputs of a voyage of cells cells into a prediction.
+func (d *Destinations) finish(v *trajectory.Voyage, cells int, logits, eta []float32) *Prediction {
+	P, last := d.m.NPorts, cells-1
+	p := d.prediction(logits[last*P:(last+1)*P], eta[last], v.Points[len(v.Points)-1])
+	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, cells
 	if v.From >= 0 {
 		p.Departure = portName(d.ports.At(v.From))
 	}
-	return p, nil
+	return p
 }
 
 // Steps are the model's outputs after each cell of a voyage's input.
@@ -206,16 +240,17 @@ func (d *Destinations) PredictNested(ctx context.Context, n *trajectory.Nested) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cells := n.Tail(d.m.MaxLen)
-	in := make([]models.Cell, len(cells))
-	for i, c := range cells {
-		in[i] = d.cell(&c)
+	in := d.input(n)
+	if len(in.Cells) == 0 {
+		return nil, fmt.Errorf("%w: a voyage without cells", ErrNoVoyage)
 	}
-	out, err := d.m.Forward(in, n.ShipType, n.Departure)
-	if err != nil {
+	w := d.work(d.cfg.threads)
+	defer d.works.Put(w)
+	if err := d.m.ForwardBatch(w, []models.Voyage{in}); err != nil {
 		return nil, err
 	}
-	return &Steps{Classes: d.m.NPorts, Logits: out.Logits, ETAHours: out.ETA}, nil
+	return &Steps{Classes: d.m.NPorts, Logits: append([]float32(nil), w.Logits(0)...),
+		ETAHours: append([]float32(nil), w.ETA(0)...)}, nil
 }
 
 // cell converts a nested cell into the model's input, scaling its features.
@@ -277,10 +312,15 @@ type VesselResult struct {
 	Err        error       `json:"-"`                    // ErrNoVoyage for vessels in port or with too little data
 }
 
+// predictAllBatch is how many vessels a PredictAll worker runs through the
+// model as one batch.
+const predictAllBatch = 16
+
 // PredictAll reads every position from r (NMEA or CSV, see
 // ais.OpenPositions) and predicts each vessel's voyage in progress, in
-// MMSI order, on Config's threads. progress, when not nil, is called as
-// vessels finish (from one goroutine at a time).
+// MMSI order, on Config's threads: each thread takes batches of vessels
+// and runs their voyages through the model as one batch. progress, when
+// not nil, is called as vessels finish (from one goroutine at a time).
 func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, progress func(done, total int)) ([]VesselResult, error) {
 	tracks, err := trajectory.Collect(r)
 	if err != nil {
@@ -295,20 +335,23 @@ func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, pro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				t := tracks[i]
-				p, err := d.Predict(ctx, t)
-				out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err}
+			w := d.work(1)
+			defer d.works.Put(w)
+			for b0 := range next {
+				b1 := min(len(tracks), b0+predictAllBatch)
+				d.predictBatch(ctx, w, tracks[b0:b1], out[b0:b1])
 				if progress != nil {
 					mu.Lock()
-					done++
-					progress(done, len(tracks))
+					for range b1 - b0 {
+						done++
+						progress(done, len(tracks))
+					}
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	for i := range tracks {
+	for i := 0; i < len(tracks); i += predictAllBatch {
 		if ctx.Err() != nil {
 			break
 		}
@@ -320,4 +363,42 @@ func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, pro
 		return nil, err
 	}
 	return out, nil
+}
+
+// predictBatch predicts a batch of tracks into out: the voyages in
+// progress go through the model as one batch.
+func (d *Destinations) predictBatch(ctx context.Context, w *models.WAYWork, tracks []*trajectory.Track, out []VesselResult) {
+	var batch []models.Voyage
+	var voyages []*trajectory.Voyage
+	var at []int
+	for i, t := range tracks {
+		out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name}
+		if err := ctx.Err(); err != nil {
+			out[i].Err = err
+			continue
+		}
+		v, in, err := d.voyageInput(t)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		batch, voyages, at = append(batch, in), append(voyages, v), append(at, i)
+	}
+	if len(batch) == 0 {
+		return
+	}
+	if err := d.m.ForwardBatch(w, batch); err != nil {
+		// a voyage the model refuses: run them one by one, so only it fails
+		for k, i := range at {
+			if err := d.m.ForwardBatch(w, batch[k:k+1]); err != nil {
+				out[i].Err = err
+				continue
+			}
+			out[i].Prediction = d.finish(voyages[k], len(batch[k].Cells), w.Logits(0), w.ETA(0))
+		}
+		return
+	}
+	for k, i := range at {
+		out[i].Prediction = d.finish(voyages[k], len(batch[k].Cells), w.Logits(k), w.ETA(k))
+	}
 }

@@ -48,8 +48,10 @@ type Config struct {
 // one thread (edge devices run single-threaded unless told otherwise).
 func NewConfig() Config { return Config{samples: 20, seed: 1, topK: 5, threads: 1} }
 
-// WithThreads sets how many goroutines batch calls (PredictAll) use
-// (default 1). Results do not depend on it.
+// WithThreads sets how many goroutines a call may use (default 1):
+// PredictAll shares vessels among them, Forecast its batches of series,
+// and single predictions their matrix products and attention heads.
+// Results are bit-identical for any count.
 func (c Config) WithThreads(n int) Config { c.threads = n; return c }
 
 // WithSamples sets the Monte Carlo samples of a forecast (default 20).
@@ -78,8 +80,8 @@ func (c Config) Seed() uint64 { return c.seed }
 func (c Config) TopK() int { return c.topK }
 
 func (c Config) check() error {
-	if c.samples < 1 || c.samples > 10000 || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
-		return fmt.Errorf("sdk: config samples %d (1..10000), top-k %d (1..1000), threads %d (1..1024)", c.samples, c.topK, c.threads)
+	if c.samples < 1 || c.samples > models.MaxSamples || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
+		return fmt.Errorf("sdk: config samples %d (1..%d), top-k %d (1..1000), threads %d (1..1024)", c.samples, models.MaxSamples, c.topK, c.threads)
 	}
 	if c.ports != nil && c.ports.Len() == 0 {
 		return fmt.Errorf("sdk: config ports: the catalogue is empty")

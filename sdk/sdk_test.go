@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/models"
 	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/trajectory/sim"
@@ -127,19 +128,22 @@ func TestForecast(t *testing.T) {
 	require.NoError(t, err)
 	f, err := m.Forecaster(NewConfig().WithSamples(20).WithSeed(1))
 	require.NoError(t, err)
-	// the reference vectors' inputs give the reference statistics
+	// the reference vectors' inputs and series keys give the reference statistics
 	vb, err := export.ReadFile(filepath.Join(testdata, "conformance", "td-demo.vectors.portolan"))
 	require.NoError(t, err)
 	xt, _ := vb.Tensor("x_raw")
 	x, _ := xt.Float32s()
 	mt, _ := vb.Tensor("mean")
 	mean, _ := mt.Float32s()
+	ids := vb.Config["ids"].([]any)
 	T, D := f.Steps(), f.Features()
-	var series [][]float32
+	var series []Series
+	var plain [][]float32
 	for i := 0; i < xt.Shape[0]; i++ {
-		series = append(series, x[i*T*D:(i+1)*T*D])
+		series = append(series, Series{Key: SeriesKey(ids[i].(string)), Values: x[i*T*D : (i+1)*T*D]})
+		plain = append(plain, x[i*T*D:(i+1)*T*D])
 	}
-	out, err := f.Forecast(context.Background(), series)
+	out, err := f.ForecastSeries(context.Background(), series)
 	require.NoError(t, err)
 	for i, fc := range out {
 		require.InDelta(t, float64(mean[i]), fc.Mean, 1e-5*math.Abs(float64(mean[i]))+1e-6)
@@ -148,19 +152,41 @@ func TestForecast(t *testing.T) {
 		require.Greater(t, fc.Hi90, fc.Mean)
 		require.Len(t, fc.Samples, 20)
 	}
-	// a batch of one gives the same first result only for row 0: rows key the generator
-	one, err := f.Forecast(context.Background(), series[:1])
+	// a series keeps its samples alone and at another position, on more threads
+	f2, err := m.Forecaster(NewConfig().WithSamples(20).WithSeed(1).WithThreads(2))
 	require.NoError(t, err)
-	require.Equal(t, out[0].Mean, one[0].Mean)
+	one, err := f2.ForecastSeries(context.Background(), []Series{series[5]})
+	require.NoError(t, err)
+	require.Equal(t, out[5], one[0])
+	moved, err := f.ForecastSeries(context.Background(), append([]Series{series[5]}, series...))
+	require.NoError(t, err)
+	require.Equal(t, out[5], moved[0])
+	require.Equal(t, out[5], moved[6])
+	// plain series are keyed by their index
+	byIndex, err := f.Forecast(context.Background(), plain)
+	require.NoError(t, err)
+	keyed := make([]Series, len(plain))
+	for i := range plain {
+		keyed[i] = Series{Key: uint64(i), Values: plain[i]}
+	}
+	want, err := f.ForecastSeries(context.Background(), keyed)
+	require.NoError(t, err)
+	require.Equal(t, want, byIndex)
 
 	_, err = f.Forecast(context.Background(), [][]float32{{1, 2}})
-	require.Error(t, err)
+	require.ErrorIs(t, err, models.ErrInput)
 	_, err = m.Destinations(NewConfig())
 	require.ErrorIs(t, err, ErrKind)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = f.Forecast(ctx, series)
+	_, err = f.Forecast(ctx, plain)
 	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestSeriesKey(t *testing.T) {
+	require.Equal(t, uint64(0x2FDBE201783AE13E), SeriesKey("site00")) // docs/RNG.md
+	require.Equal(t, uint64(0xCBF29CE484222325), SeriesKey(""))
+	require.NotEqual(t, SeriesKey("site01"), SeriesKey("site10"))
 }
 
 func TestOpenErrors(t *testing.T) {

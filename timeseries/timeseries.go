@@ -63,7 +63,11 @@ const MaxValues = 1 << 28
 // Set is N series of T steps × D features, row-major, with NaN for missing
 // values.
 type Set struct {
-	IDs      []string
+	IDs []string
+	// Indexed is true when the source names no series (.npy) and IDs are
+	// the row indices; a series' Monte Carlo key is then its index, not
+	// the hash of its id (docs/RNG.md).
+	Indexed  bool
 	Steps    []int     // the T step values, ascending (0..T-1 for .npy)
 	Groups   []string  // per series, when read with a group column; else nil
 	Features []string  // the D feature names; nil when the source has none (.npy)
@@ -385,7 +389,7 @@ func ReadNPY(r io.Reader) (*Set, error) {
 	if len(dims) != 3 {
 		return nil, fmt.Errorf("%w: want shape (N, T, D), got %v", ErrFormat, dims)
 	}
-	s := &Set{T: dims[1], D: dims[2], X: x}
+	s := &Set{T: dims[1], D: dims[2], X: x, Indexed: true}
 	for i := 0; i < dims[0]; i++ {
 		s.IDs = append(s.IDs, strconv.Itoa(i))
 		s.Target = append(s.Target, math.NaN())

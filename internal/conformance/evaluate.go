@@ -273,18 +273,9 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 		return Result{}, fmt.Errorf("vector shape %v, samples %d, seed %d do not fit the model (%d × %d)", xs, L, seed, m.T, m.D)
 	}
 	N := xs[0]
-	keys := make([]int, N)
-	for i := range keys {
-		keys[i] = i
-	}
-	if t, err := v.Tensor("keys"); err == nil {
-		k, err := t.Int32s()
-		if err != nil || len(k) != N {
-			return Result{}, fmt.Errorf("keys: %d for %d series (%v)", len(k), N, err)
-		}
-		for i := range keys {
-			keys[i] = int(k[i])
-		}
+	keys, err := seriesKeys(v.Config, N)
+	if err != nil {
+		return Result{}, err
 	}
 	for k, r := range ref {
 		want := N
@@ -330,4 +321,35 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 		r.addCheck(checks[k])
 	}
 	return r, nil
+}
+
+// seriesKeys returns the Monte Carlo key of each of n series (docs/RNG.md):
+// the vector's config "keys" when present, else the row indices.
+func seriesKeys(c export.Config, n int) ([]uint64, error) {
+	keys := make([]uint64, n)
+	raw, ok := c["keys"]
+	if !ok {
+		for i := range keys {
+			keys[i] = uint64(i)
+		}
+		return keys, nil
+	}
+	list, ok := raw.([]any)
+	if !ok || len(list) != n {
+		return nil, fmt.Errorf("keys: want a list of %d series keys", n)
+	}
+	for i, k := range list {
+		switch k := k.(type) {
+		case uint64:
+			keys[i] = k
+		case int64:
+			if k < 0 {
+				return nil, fmt.Errorf("keys: negative key %d", k)
+			}
+			keys[i] = uint64(k)
+		default:
+			return nil, fmt.Errorf("keys: key %d is %T, want an integer", i, k)
+		}
+	}
+	return keys, nil
 }

@@ -48,3 +48,20 @@ func Float64(seed, a, b, c uint64) float64 {
 func Intn(seed, a, b, c uint64, n int) int {
 	return int((Uint64(seed, a, b, c) >> 32) * uint64(n) >> 32)
 }
+
+// SeriesSeed returns the seed of one series' Monte Carlo draws,
+// u64(seed, key, 0, 2): a series' masks are f32(SeriesSeed(seed, key),
+// sample, step, c), so they depend on the series' own key, never on its
+// position in a batch (docs/RNG.md).
+func SeriesSeed(seed, key uint64) uint64 { return Uint64(seed, key, 0, 2) }
+
+// KeyOf returns the default series key of a series named by a string: the
+// FNV-1a 64-bit hash of its UTF-8 bytes.
+func KeyOf(id string) uint64 {
+	h := uint64(0xCBF29CE484222325)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 0x100000001B3
+	}
+	return h
+}

@@ -1,6 +1,7 @@
 package rng
 
 import (
+	"hash/fnv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,24 @@ func TestVectors(t *testing.T) {
 			seen[v] = true
 		}
 	}
+}
+
+// TestSeriesKeys pins the key derivation docs/RNG.md publishes; the
+// Python implementation tests against the same table.
+func TestSeriesKeys(t *testing.T) {
+	require.Equal(t, uint64(0xCBF29CE484222325), KeyOf(""))
+	require.Equal(t, uint64(0xAF63DC4C8601EC8C), KeyOf("a"))
+	require.Equal(t, uint64(0x85944171F73967E8), KeyOf("foobar"))
+	require.Equal(t, uint64(0x2FDBE201783AE13E), KeyOf("site00"))
+	require.Equal(t, uint64(0x6D339D1740130EDD), SeriesSeed(1, 0))
+	require.Equal(t, uint64(0xA43CBE33475EFBA3), SeriesSeed(42, 7))
+	sk := SeriesSeed(1, KeyOf("site00"))
+	require.Equal(t, uint64(0x548D9B0E665AD634), sk)
+	require.Equal(t, float32(0.4702075719833374), Float32(sk, 0, 0, 0))
+	require.Equal(t, float32(0.16536790132522583), Float32(sk, 3, 5, 1))
+	h := fnv.New64a()
+	h.Write([]byte("Göteborg ⚓"))
+	require.Equal(t, h.Sum64(), KeyOf("Göteborg ⚓"), "UTF-8 bytes, as hash/fnv")
 }
 
 func TestUniform(t *testing.T) {

@@ -54,12 +54,21 @@ def way_vectors(model_path, shards_dir, out_path, n=4, split="test", top=5):
     return v
 
 
-def td_vectors(model_path, X, out_path, samples=20, seed=1):
+def td_vectors(model_path, X, out_path, samples=20, seed=1, ids=None):
+    """MC statistics of series X (N, T, D) under the per-series keys of ids
+    (default site00, site01, …): each key is the FNV-1a 64 hash of its id,
+    as the runtime derives it for CSV series (docs/RNG.md). The config
+    records the ids and keys."""
+    from . import rng as prng
     model, scaler, _ = tdm.load(model_path)
     model = model.double()
-    p = tdm.mc_predict(model, scaler, X.astype(np.float64), samples=samples, seed=seed)
+    if ids is None:
+        ids = ["site%02d" % i for i in range(len(X))]
+    keys = [prng.fnv1a64(i) for i in ids]
+    p = tdm.mc_predict(model, scaler, X.astype(np.float64), samples=samples, seed=seed, keys=keys)
     v = pb.Bundle(kind="conformance-td", config={"model": os.path.basename(model_path), "tolerance": TD_TOL,
-                                                 "samples": samples, "seed": seed})
+                                                 "samples": samples, "seed": seed, "ids": list(ids),
+                                                 "keys": keys})
     v.add("x_raw", X.astype(np.float32))
     for k in ("mean", "epistemic", "aleatoric", "total", "sample_mean", "sample_var"):
         v.add(k, p[k].astype(np.float32))

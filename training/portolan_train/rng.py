@@ -46,6 +46,24 @@ def intn(seed, a, b, c, n):
     return ((v * np.uint64(n)) >> np.uint64(32)).astype(np.int64)
 
 
+def series_seed(seed, key):
+    """The seed of one series' Monte Carlo draws: u64(seed, key, 0, 2) (docs/RNG.md)."""
+    return u64(seed, key, 0, 2)
+
+
+FNV_OFFSET = 0xCBF29CE484222325
+FNV_PRIME = 0x100000001B3
+
+
+def fnv1a64(s):
+    """FNV-1a 64-bit hash of a string's UTF-8 bytes: the default series key
+    of a series identified by a string (docs/RNG.md)."""
+    h = FNV_OFFSET
+    for b in s.encode("utf-8"):
+        h = ((h ^ b) * FNV_PRIME) % (1 << 64)
+    return h
+
+
 def uniform_grid(seed, samples, steps, c):
     """f32 draws for (sample, step) in a samples x steps grid, counter c."""
     a = np.arange(samples, dtype=np.uint64)[:, None]

@@ -15,9 +15,10 @@ Backbones: a 2-layer LSTM (128) or a Transformer encoder; then dense 128
 (ReLU), BatchNorm, and heads μ and log σ² trained with Gaussian NLL. At
 export the eval-mode BatchNorm is folded into the heads.
 
-At inference the masks come from the shared generator (docs/RNG.md):
-u = f32(seed, sample, step, 0) for MC-TD and f32(seed, sample, step, 1)
-for ConcTD, so Go reproduces PyTorch's MC samples exactly.
+At inference the masks come from the shared generator (docs/RNG.md), keyed
+per series: with sk = u64(seed, key, 0, 2), u = f32(sk, sample, step, 0)
+for MC-TD and f32(sk, sample, step, 1) for ConcTD, so Go reproduces
+PyTorch's MC samples exactly, whatever the batch a series is in.
 """
 
 import math
@@ -261,22 +262,36 @@ def predict(model, scaler, X, samples=20, seed=1):
     return mc_predict(model, scaler, fill(X, scaler["x_mean"]), samples, seed)
 
 
-def mc_predict(model, scaler, X, samples=20, seed=1):
+def mc_noise(keys, samples, steps, seed, kind):
+    """The uniform noise (len(keys), samples, steps) of the MC masks: series
+    key k draws u = f32(u64(seed, k, 0, 2), s, t, c), c = 0 for MC-TD and 1
+    for ConcTD (docs/RNG.md)."""
+    c = 1 if kind == "concrete" else 0
+    sk = np.array([int(prng.series_seed(seed, int(k))) for k in keys], dtype=np.uint64)
+    s = np.arange(samples, dtype=np.uint64)
+    t = np.arange(steps, dtype=np.uint64)
+    return prng.f32(sk[:, None, None], s[None, :, None], t[None, None, :], c)
+
+
+def mc_predict(model, scaler, X, samples=20, seed=1, keys=None):
     """MC temporal-dropout prediction with the shared generator. Returns a dict
     with mean, epistemic, aleatoric, total variance and the raw samples, in
-    target units. Each input row n uses sample counters n*samples + s, so a
-    row's result does not depend on the batch it is in."""
+    target units. Series n's masks are keyed by keys[n] (default: the row
+    index n, the key of a row of an .npy input), so a series' result does not
+    depend on the batch it is in."""
     param = next(model.parameters())
     device, dtype = param.device, param.dtype
     N, T, D = X.shape
+    if keys is None:
+        keys = range(N)
+    keys = [int(k) for k in keys]
+    assert len(keys) == N
     Xz = torch.as_tensor((X - scaler["x_mean"]) / scaler["x_std"], dtype=dtype, device=device)
-    c = 0 if model.cfg["kind"] != "concrete" else 1
+    noise = mc_noise(keys, samples, T, seed, model.cfg["kind"])
     mus, vars_ = np.zeros((N, samples)), np.zeros((N, samples))
     with torch.no_grad():
         for n in range(N):
-            a = (np.uint64(n) * np.uint64(samples) + np.arange(samples, dtype=np.uint64))[:, None]
-            b = np.arange(T, dtype=np.uint64)[None, :]
-            u = torch.as_tensor(prng.f32(seed, a, b, c), device=device, dtype=dtype)
+            u = torch.as_tensor(noise[n], device=device, dtype=dtype)
             xb = Xz[n:n + 1].expand(samples, T, D)
             if model.cfg["kind"] == "none":
                 u = None

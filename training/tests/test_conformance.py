@@ -38,7 +38,8 @@ def test_way_vectors_float32_within_tolerance():
 def test_td_vectors_float32_within_tolerance():
     v = pb.read(os.path.join(ROOT, "conformance", "td-demo.vectors.portolan"))
     model, scaler, _ = td.load(os.path.join(ROOT, "models", v.config["model"]))
-    p = td.mc_predict(model, scaler, v.array("x_raw"), samples=v.config["samples"], seed=v.config["seed"])
+    p = td.mc_predict(model, scaler, v.array("x_raw"), samples=v.config["samples"], seed=v.config["seed"],
+                      keys=v.config["keys"])
     tol = v.config["tolerance"]
     for k in ("mean", "epistemic", "aleatoric", "total", "sample_mean", "sample_var"):
         ref = v.array(k).astype(np.float64)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from portolan_train import data, td
+from portolan_train import data, rng, td
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -107,3 +107,22 @@ def test_kfold_partitions():
     folds = data.kfold(23, 10, seed=1)
     allidx = np.sort(np.concatenate(folds))
     assert np.array_equal(allidx, np.arange(23))
+
+
+def test_mc_keyed_per_series():
+    # docs/RNG.md: a series' masks come from its own key, so it gives the same
+    # samples alone, inside a batch and at any position; the key, not the row,
+    # matters
+    X, y, _ = data.synthetic_vegetation(n=40, T=6, seed=5)
+    m, sc, _ = td.fit(X, y, kind="concrete", epochs=1, batch_size=32, device="cpu")
+    keys = [1000 + i for i in range(6)]
+    batch = td.mc_predict(m, sc, X[:6], samples=8, seed=3, keys=keys)
+    alone = td.mc_predict(m, sc, X[4:5], samples=8, seed=3, keys=[keys[4]])
+    assert np.array_equal(batch["sample_mean"][4], alone["sample_mean"][0])
+    moved = td.mc_predict(m, sc, X[[4, 0]], samples=8, seed=3, keys=[keys[4], keys[0]])
+    assert np.array_equal(batch["sample_mean"][4], moved["sample_mean"][0])
+    other = td.mc_predict(m, sc, X[4:5], samples=8, seed=3, keys=[keys[4] + 1])
+    assert not np.array_equal(batch["sample_mean"][4], other["sample_mean"][0])
+    u = td.mc_noise([keys[4]], 8, 6, 3, "concrete")
+    sk = int(rng.series_seed(3, keys[4]))
+    assert u[0, 2, 5] == rng.f32(sk, 2, 5, 1)

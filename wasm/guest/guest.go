@@ -343,11 +343,8 @@ func forecast(g *guest, req, dst []byte) ([]byte, error) {
 			keys[i] = uint64(i)
 		}
 	}
-	for i, k := range keys {
-		// sdk keys series by their row until keyed Monte Carlo lands (docs/RNG.md)
-		if k != uint64(i) {
-			return nil, abi.Errorf(abi.Unsupported, "series %d has key %d: this runtime keys series by their row index", i, k)
-		}
+	if len(keys) != len(r.Series) {
+		return nil, abi.Errorf(abi.BadRequest, "%d keys for %d series", len(keys), len(r.Series))
 	}
 	T, D := f.Steps(), f.Features()
 	set := timeseries.Set{T: T, D: D, X: make([]float32, 0, len(r.Series)*T*D)}
@@ -360,11 +357,11 @@ func forecast(g *guest, req, dst []byte) ([]byte, error) {
 	if mean := m.m.Bundle.Preprocessing.Mean; len(mean) == D {
 		set.Fill(mean)
 	}
-	in := make([][]float32, len(r.Series))
+	in := make([]sdk.Series, len(r.Series))
 	for i := range in {
-		in[i] = set.Series(i)
+		in[i] = sdk.Series{Key: keys[i], Values: set.Series(i)}
 	}
-	out, err := f.Forecast(ctx, in)
+	out, err := f.ForecastSeries(ctx, in)
 	if err != nil {
 		return nil, err
 	}

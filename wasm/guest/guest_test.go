@@ -330,12 +330,22 @@ func TestForecast(t *testing.T) {
 	ans2 := mustCall(t, g, forecast, (&abi.ForecastRequest{Handle: h, Series: series, Samples: 7, Seed: 3, Keys: keys}).Append(nil))
 	require.Equal(t, ans, ans2)
 
+	// a series keyed by its id gives what the native runtime gives it alone
+	idKey := sdk.SeriesKey(set.IDs[1])
+	one, err := f.ForecastSeries(context.Background(), []sdk.Series{{Key: idKey, Values: in[1]}})
+	require.NoError(t, err)
+	ans3 := mustCall(t, g, forecast, (&abi.ForecastRequest{Handle: h, Series: series[1:2], Samples: 7, Seed: 3, Keys: []uint64{idKey}}).Append(nil))
+	got3, err := abi.DecodeForecastAnswer(ans3)
+	require.NoError(t, err)
+	require.Len(t, got3, 1)
+	require.Equal(t, idKey, got3[0].Key)
+	require.Equal(t, one[0], got3[0].Forecast)
+
 	for _, tc := range []struct {
 		name string
 		req  abi.ForecastRequest
 		want abi.Status
 	}{
-		{"other keys", abi.ForecastRequest{Handle: h, Series: series[:1], Keys: []uint64{5}}, abi.Unsupported},
 		{"wrong length", abi.ForecastRequest{Handle: h, Series: [][]float32{{1, 2, 3}}}, abi.BadInput},
 		{"infinite value", abi.ForecastRequest{Handle: h, Series: [][]float32{inf(len(series[0]))}}, abi.BadInput},
 		{"too many samples", abi.ForecastRequest{Handle: h, Series: series[:1], Samples: abi.MaxSamples + 1}, abi.BadRequest},

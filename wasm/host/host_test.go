@@ -195,9 +195,15 @@ func TestForecastMatchesNative(t *testing.T) {
 	}
 	_, err = m.Destinations(sdk.NewConfig())
 	require.ErrorIs(t, err, sdk.ErrKind)
-	// keys other than the row are not served yet
-	_, err = f.ForecastKeys(ctx, series[:1], []uint64{9})
-	require.ErrorIs(t, err, &abi.Error{Status: abi.Unsupported})
+	// a series keyed by its id gets the native runtime's samples
+	key := sdk.SeriesKey("site-9")
+	keyed, err := f.ForecastKeys(ctx, series[:1], []uint64{key})
+	require.NoError(t, err)
+	nk, err := nf.ForecastSeries(ctx, []sdk.Series{{Key: key, Values: filled[0]}})
+	require.NoError(t, err)
+	require.Equal(t, key, keyed[0].Key)
+	require.InDeltaSlice(t, nk[0].Samples, keyed[0].Forecast.Samples, 1e-3)
+	require.NotEqual(t, want[0].Samples, nk[0].Samples) // another key, other masks
 }
 
 // TestConcurrent checks that 8 goroutines predicting through one host get

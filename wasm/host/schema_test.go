@@ -15,6 +15,7 @@ import (
 
 	"github.com/portolan-sdk/portolan/internal/mpack"
 	"github.com/portolan-sdk/portolan/internal/wasmbuild"
+	"github.com/portolan-sdk/portolan/sdk"
 	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/wasm/abi"
 	"github.com/stretchr/testify/require"
@@ -85,17 +86,19 @@ func TestSchemaCLIMatchesGuest(t *testing.T) {
 	set, err := timeseries.ReadCSV(bytesReader(read(t, "series/sample.csv")))
 	require.NoError(t, err)
 	var series [][]float32
-	for i := range set.IDs {
+	var keys []uint64 // the CLI keys a CSV series by its id (docs/RNG.md)
+	for i, id := range set.IDs {
 		series = append(series, set.Series(i))
+		keys = append(keys, sdk.SeriesKey(id))
 	}
 	guestRows = guest(td, abi.ExportForecast, func(handle uint32) []byte {
-		return (&abi.ForecastRequest{Handle: handle, Series: series, Samples: 5, Seed: 3}).Append(nil)
+		return (&abi.ForecastRequest{Handle: handle, Series: series, Samples: 5, Seed: 3, Keys: keys}).Append(nil)
 	}, "forecasts")
 	require.Len(t, guestRows, len(cliRows))
 	for i := range cliRows {
 		c, g := cliRows[i].(map[string]any), guestRows[i].(map[string]any)
 		require.Equal(t, set.IDs[i], c["id"])
-		require.EqualValues(t, i, g["key"])
+		require.EqualValues(t, keys[i], g["key"])
 		delete(c, "id")
 		delete(c, "target")
 		delete(g, "key")

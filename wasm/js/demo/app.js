@@ -182,7 +182,7 @@ async function runForecast() {
     const seedText = $('fc-seed').value.trim() || '1';
     const seed = Number.isSafeInteger(Number(seedText)) ? Number(seedText) : BigInt(seedText);
     const f = td.forecaster({ samples, seed });
-    const out = await busy(`Forecasting ${set.ids.length} series × ${samples} samples`, () => timed('forecast', () => f.forecast(set.all())));
+    const out = await busy(`Forecasting ${set.ids.length} series × ${samples} samples`, () => timed('forecast', () => f.forecast(set.all(), { keys: set.keys() })));
     const rows = out.map((fc, i) => ({ id: set.ids[i], ...fc, target: set.target[i] }));
     const tbody = $('fc-table').querySelector('tbody');
     const hover = (i) => {

@@ -27,9 +27,14 @@ export class SeriesSet {
   series(i: number): Float32Array;
   /** Every series, as Forecaster.forecast takes them. */
   all(): Float32Array[];
+  /** Every series' Monte Carlo key (seriesKey of its id), for Forecaster.forecast's keys option. */
+  keys(): bigint[];
   /** The set with columns in the order of names (a model's features); throws SeriesError for missing or unknown columns. */
   match(names: string[]): SeriesSet;
 }
 
 /** Reads long-format series (id, step, features…, [target]); group names an optional group column. */
 export function readSeriesCSV(text: string | ArrayBuffer | ArrayBufferView, opts?: { group?: string }): SeriesSet;
+
+/** The Monte Carlo key of a series named id: FNV-1a 64 of its UTF-8 bytes (docs/RNG.md), as Go's sdk.SeriesKey. */
+export function seriesKey(id: string): bigint;

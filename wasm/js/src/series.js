@@ -214,6 +214,25 @@ export function readSeriesCSV(text, { group = '' } = {}) {
 }
 
 /** N series of T steps × D features, row-major, NaN where missing. */
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
+const U64 = (1n << 64n) - 1n;
+
+/**
+ * The Monte Carlo key of a series named id (docs/RNG.md): the FNV-1a 64-bit
+ * hash of the id's UTF-8 bytes, as a BigInt. Go's sdk.SeriesKey and the
+ * trainer compute the same, so a series keyed this way gets the same
+ * samples here as in the CLI.
+ */
+export function seriesKey(id) {
+  let h = FNV_OFFSET;
+  for (const b of new TextEncoder().encode(id)) {
+    h ^= BigInt(b);
+    h = (h * FNV_PRIME) & U64;
+  }
+  return h;
+}
+
 export class SeriesSet {
   constructor({ ids, steps, features, groups, x, target }) {
     this.ids = ids;
@@ -235,6 +254,11 @@ export class SeriesSet {
   /** Every series, as forecast() takes them. */
   all() {
     return this.ids.map((_, i) => this.series(i));
+  }
+
+  /** Every series' Monte Carlo key (seriesKey of its id), as forecast()'s keys option takes them. */
+  keys() {
+    return this.ids.map(seriesKey);
   }
 
   /**

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Portolan, PortolanError } from '../src/index.js';
-import { readSeriesCSV } from '../src/series.js';
+import { readSeriesCSV, seriesKey } from '../src/series.js';
 import { close, missing, native, read, testWasmPath, wasmPath } from './helpers.js';
 
 // Tolerances against the native CLI, which runs the same Go code with SIMD
@@ -122,12 +122,13 @@ test('forecast: equals the native CLI; seed, samples and keys', { skip }, async 
     '--samples', '20', '--seed', '1');
   const set = readSeriesCSV(read('series/sample.csv').toString('utf8')).match(td.features);
   const f = td.forecaster({ samples: 20, seed: 1 });
-  const got = await f.forecast(set.all());
+  // the CLI keys a CSV series by its id (docs/RNG.md)
+  const got = await f.forecast(set.all(), { keys: set.keys() });
   assert.equal(got.length, want.length);
   got.forEach((g, i) => {
     const w = want[i];
     assert.equal(set.ids[i], w.id);
-    assert.equal(g.key, i);
+    assert.equal(BigInt(g.key), seriesKey(w.id));
     for (const k of ['mean', 'std', 'epistemic', 'aleatoric', 'lo90', 'hi90']) {
       assert.ok(close(g[k], w[k], 1e-5, REL), `${w.id} ${k}: ${g[k]} vs ${w[k]}`);
     }
@@ -138,16 +139,21 @@ test('forecast: equals the native CLI; seed, samples and keys', { skip }, async 
   });
   // (the guest runs the generic kernels: the checks below use two series)
   const two = [set.series(0), set.series(1)];
-  // the same seed gives the same samples; another seed other ones
-  assert.deepEqual(await f.forecast(two), got.slice(0, 2));
-  const other = await td.forecaster({ samples: 20, seed: 2 }).forecast(two);
+  const twoKeys = set.keys().slice(0, 2);
+  // the same seed and keys give the same samples; another seed other ones
+  assert.deepEqual(await f.forecast(two, { keys: twoKeys }), got.slice(0, 2));
+  const other = await td.forecaster({ samples: 20, seed: 2 }).forecast(two, { keys: twoKeys });
   assert.notDeepEqual(other[0].samples, got[0].samples);
   // series as plain arrays with null gaps read like Float32Array with NaN
   const plain = Array.from(set.series(0), (x, k) => (k === 3 ? null : x));
   const gapped = Float32Array.from(set.series(0), (x, k) => (k === 3 ? NaN : x));
   assert.deepEqual(await f.forecast([plain]), await f.forecast([gapped]));
   // keys are the series' Monte Carlo keys: the row index by default
-  assert.deepEqual(await f.forecast(two, { keys: [0, 1] }), got.slice(0, 2));
+  assert.deepEqual(await f.forecast(two), await f.forecast(two, { keys: [0, 1] }));
+  assert.notDeepEqual((await f.forecast(two))[0].samples, got[0].samples);
+  // a series alone, or second in a batch, gets the same samples under its key
+  const alone = await f.forecast([set.series(1)], { keys: [twoKeys[1]] });
+  assert.deepEqual(alone[0], got[1]);
   await assert.rejects(f.forecast(two, { keys: [0] }), RangeError);
   // fewer samples: a shorter sample list
   const few = await td.forecaster({ samples: 3, seed: 1 }).forecast([set.series(0)]);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { readSeriesCSV, SeriesError } from '../src/series.js';
+import { readSeriesCSV, SeriesError, seriesKey } from '../src/series.js';
 import { root } from './helpers.js';
 
 const python = process.env.PORTOLAN_PYTHON ?? '/usr/bin/python3';
@@ -85,4 +85,12 @@ test('quoted fields, CRLF, blank lines and gaps', () => {
   assert.throws(() => readSeriesCSV('id,step,f\nx,0,"1"2\n'), /quoted field/);
   assert.throws(() => readSeriesCSV('id,step,f\nx,0,1e39\n'), /out of range/);
   assert.throws(() => readSeriesCSV('id,step,f\n'), /no rows/);
+});
+
+test('seriesKey: the FNV-1a 64 vectors of docs/RNG.md', () => {
+  assert.equal(seriesKey(''), 0xCBF29CE484222325n);
+  assert.equal(seriesKey('a'), 0xAF63DC4C8601EC8Cn);
+  assert.equal(seriesKey('foobar'), 0x85944171F73967E8n);
+  assert.equal(seriesKey('site00'), 0x2FDBE201783AE13En);
+  assert.equal(seriesKey('é'), 0x0ac21707b7181e01n); // two UTF-8 bytes (Go's sdk.SeriesKey)
 });
