@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -55,6 +56,10 @@ func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 		return nil, err
 	}
 	w := m.way
+	if f := w.Preprocessing.Features; !slices.Equal(f, trajectory.FeatureNames) {
+		return nil, fmt.Errorf("%w: the model was trained on features %q, this runtime computes %q (retrain it on shards from portolan prepare)",
+			ErrFeatures, f, trajectory.FeatureNames)
+	}
 	res := 1.0
 	if g := w.Preprocessing.Grid; g != nil {
 		res = g.ResolutionDeg

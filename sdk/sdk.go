@@ -26,6 +26,11 @@ var (
 	// ErrNoVoyage is returned when a track holds no voyage to predict:
 	// too few clean positions, or the vessel is in port.
 	ErrNoVoyage = errors.New("sdk: no voyage in progress")
+	// ErrFeatures is returned when a WAY bundle's feature names are not
+	// the ones this runtime computes (trajectory.FeatureNames): a model
+	// trained on other features, or on an older encoding of them, would
+	// give wrong answers.
+	ErrFeatures = errors.New("sdk: model features differ")
 )
 
 // Config holds prediction options. It is immutable: With* methods return

@@ -10,18 +10,29 @@ import (
 
 // FeatureNames are WAY's nine per-point features, in input order.
 //
-// Missing-value rules (never NaN):
+// Missing-value rules (never NaN). A feature whose absence is common in
+// real feeds (class B transponders send no ETA, draught, navigational
+// status or ROT; CSV exports often drop those columns) is encoded so that
+// "not reported" never reads as a plausible report:
 //
-//	eta_remain_h  hours from the point to the reported ETA, clipped to ±720; 0 when no ETA was reported
-//	rel_lon       (lon − cell centre lon) / resolution, in [−0.5, 0.5]
-//	rel_lat       (lat − cell centre lat) / resolution, in [−0.5, 0.5]
-//	sog           knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
-//	rot           degrees per minute, clipped to ±720; 0 when absent
-//	cog           degrees [0, 360); when absent, the bearing from the previous point if it moved over 10 m, else the heading, else 0
-//	heading       degrees [0, 360); when absent, the cog (after its own fill)
-//	draught       metres; 0 when absent
-//	nav_status    AIS navigational status 0..14; 15 ("not defined") when absent
-var FeatureNames = []string{"eta_remain_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
+//	reported_eta_h  hours from the point to the reported ETA, clipped to ±720; NoETAHours (−1440) when no ETA was
+//	                reported: outside every reported value, on the side of long-stale ETAs, which tell as little
+//	rel_lon         (lon − cell centre lon) / resolution, in [−0.5, 0.5]
+//	rel_lat         (lat − cell centre lat) / resolution, in [−0.5, 0.5]
+//	sog             knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
+//	rot             degrees per minute, clipped to ±720; 0 (not turning, the neutral reading) when absent
+//	cog             degrees [0, 360); when absent, the bearing from the previous point if it moved over 10 m, else the heading, else 0
+//	heading         degrees [0, 360); when absent, the cog (after its own fill)
+//	draught         metres; 0 when absent (no vessel reports a zero draught: AIS itself sends 0 for "not available")
+//	nav_status      AIS navigational status 0..14; 15 ("not defined", AIS's own code for absent) when absent
+//
+// The first feature was "eta_remain_h", with 0 for a missing ETA, before the
+// not-reported code existed; a bundle trained on it is refused by name.
+var FeatureNames = []string{"reported_eta_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
+
+// NoETAHours is the reported_eta_h feature of a point whose vessel reported
+// no ETA: twice the clip bound of reported values, on the negative side.
+const NoETAHours = -1440
 
 // NumFeatures is len(FeatureNames).
 const NumFeatures = 9
@@ -91,6 +102,7 @@ func (n *Nested) Tail(max int) []NestedCell {
 func PointFeatures(prev, p *Point, g Grid) [NumFeatures]float32 {
 	var f [NumFeatures]float32
 	res := g.Resolution()
+	f[0] = NoETAHours
 	if p.ETA.Valid {
 		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
 	}
@@ -156,19 +168,110 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 		for j < len(pts) && cfg.Grid.Cell(pts[j].Lat, pts[j].Lon) == cell {
 			j++
 		}
-		sel = cfg.Select(sel[:0], j-i, key, uint64(ci))
-		nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
-		nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
-		for k, s := range sel {
-			nc.Features[k] = feats[i+s]
-		}
-		last := pts[i+sel[len(sel)-1]].Time
-		nc.Time = last
-		nc.Hours = float32(max(0, last.Sub(depart).Hours()))
-		out.Cells = append(out.Cells, nc)
+		base := i
+		out.Cells = append(out.Cells, cfg.makeCell(cell, feats[i:j], func(k int) time.Time { return pts[base+k].Time }, depart, key, ci, &sel))
 		i = j
 	}
 	return out, nil
+}
+
+// makeCell builds the nested cell of a cell's points (their features and
+// times, in order): the points Select keeps, with the time and the hours
+// since departure of the last of them. sel is scratch space.
+func (cfg NestedConfig) makeCell(cell Cell, feats [][NumFeatures]float32, timeOf func(int) time.Time, depart time.Time, key uint64, ci int, sel *[]int) NestedCell {
+	*sel = cfg.Select((*sel)[:0], len(feats), key, uint64(ci))
+	nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(*sel))}
+	nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
+	for k, s := range *sel {
+		nc.Features[k] = feats[s]
+	}
+	nc.Time = timeOf((*sel)[len(*sel)-1])
+	nc.Hours = float32(max(0, nc.Time.Sub(depart).Hours()))
+	return nc
+}
+
+// NestedBuilder builds a voyage's nested sequence point by point, as
+// BuildNested builds it from the whole voyage, keeping only what the model
+// reads: the last MaxLen cells, closed cells reduced to their selected
+// points' features, and the open cell with every point's features (which
+// of them are kept depends on how many it gets). A voyage's memory thus
+// grows with the points of its newest cell, not with the voyage.
+type NestedBuilder struct {
+	cfg    NestedConfig
+	depart time.Time
+	key    uint64
+	cells  []NestedCell // closed cells, the newest at most MaxLen+64
+	closed int          // cells closed since departure
+	open   Cell
+	feats  [][NumFeatures]float32 // the open cell's points
+	times  []int64                // their times, unix nanoseconds
+	prev   Point                  // the voyage's latest point
+	n      int                    // points added
+	sel    []int
+	tail   []NestedCell
+}
+
+// NewNestedBuilder starts the nested sequence of a voyage departing at
+// depart; key keys Random sampling as in BuildNested.
+func NewNestedBuilder(cfg NestedConfig, depart time.Time, key uint64) *NestedBuilder {
+	b := &NestedBuilder{cfg: cfg}
+	b.Reset(depart, key)
+	return b
+}
+
+// Reset starts a new voyage, reusing the builder's memory.
+func (b *NestedBuilder) Reset(depart time.Time, key uint64) {
+	b.depart, b.key, b.cells, b.closed, b.feats, b.times, b.n = depart, key, b.cells[:0], 0, b.feats[:0], b.times[:0], 0
+}
+
+// Add appends the voyage's next point.
+func (b *NestedBuilder) Add(p *Point) {
+	g := b.cfg.Grid
+	cell := g.Cell(p.Lat, p.Lon)
+	var prev *Point
+	if b.n > 0 {
+		prev = &b.prev
+		if cell != b.open {
+			b.cells = append(b.cells, b.openCell())
+			b.closed++
+			b.feats, b.times = b.feats[:0], b.times[:0]
+			if len(b.cells) > b.cfg.MaxLen+64 {
+				b.cells = append(b.cells[:0], b.cells[len(b.cells)-b.cfg.MaxLen:]...)
+			}
+		}
+	}
+	if b.n == 0 || cell != b.open {
+		b.open = cell
+	}
+	b.feats = append(b.feats, PointFeatures(prev, p, g))
+	b.times = append(b.times, p.Time.UnixNano())
+	b.prev = *p
+	b.n++
+}
+
+func (b *NestedBuilder) openCell() NestedCell {
+	return b.cfg.makeCell(b.open, b.feats, func(k int) time.Time { return time.Unix(0, b.times[k]).UTC() }, b.depart, b.key, b.closed, &b.sel)
+}
+
+// Len returns the number of points added since departure.
+func (b *NestedBuilder) Len() int { return b.n }
+
+// Last returns the latest point added.
+func (b *NestedBuilder) Last() Point { return b.prev }
+
+// Tail returns the last MaxLen cells of the voyage so far, the open one
+// included: what BuildNested(all points).Tail(MaxLen) returns. The slice
+// is valid until the next call.
+func (b *NestedBuilder) Tail() []NestedCell {
+	if b.n == 0 {
+		return nil
+	}
+	cells := b.cells
+	if len(cells) > b.cfg.MaxLen-1 {
+		cells = cells[len(cells)-(b.cfg.MaxLen-1):]
+	}
+	b.tail = append(append(b.tail[:0], cells...), b.openCell())
+	return b.tail
 }
 
 // Select appends the indices (in [0, n), increasing) of the points a cell

@@ -44,7 +44,7 @@ func TestBuildNestedHandComputed(t *testing.T) {
 		{6, 0.4, 0.25, 10, -2, 90, 91, 7.5, 0},
 	}, roundRows(c.Features))
 
-	// the point with nothing reported: ETA 0, implied SOG from the previous point,
+	// the point with nothing reported: ETA NoETAHours, implied SOG from the previous point,
 	// COG = bearing from the previous point, heading = COG, draught 0, status 15
 	c = n.Cells[1]
 	require.Len(t, c.Features, 1)
@@ -54,7 +54,7 @@ func TestBuildNestedHandComputed(t *testing.T) {
 	brg := Bearing(51.75, 3.9, 51.25, 4.25)
 	require.InDelta(t, brg, f[5], 1e-3)
 	require.Equal(t, f[5], f[6])
-	require.Equal(t, [4]float32{0, 0, 0, 15}, [4]float32{f[0], f[4], f[7], f[8]})
+	require.Equal(t, [4]float32{NoETAHours, 0, 0, 15}, [4]float32{f[0], f[4], f[7], f[8]})
 	require.Equal(t, [2]float32{-0.25, -0.25}, [2]float32{f[1], f[2]})
 
 	require.Equal(t, n.Cells[0].Cell, n.Cells[2].Cell, "re-entering a cell makes a new entry")
