@@ -108,21 +108,31 @@ func (d *Destinations) predictVoyage(v *trajectory.Voyage) (*Prediction, error) 
 	if err != nil {
 		return nil, err
 	}
-	cells := n.Tail(d.m.MaxLen)
+	p, err := d.predictCells(n.Tail(d.m.MaxLen), v.ShipType, v.From, v.Depart, v.Points[len(v.Points)-1])
+	if p != nil {
+		p.MMSI = v.MMSI
+	}
+	return p, err
+}
+
+// predictCells predicts from a voyage's last MaxLen nested cells: ship is
+// the ShipCategories id, from the departure port's catalogue index (-1
+// unknown), last the voyage's latest point.
+func (d *Destinations) predictCells(cells []trajectory.NestedCell, ship, from int, depart time.Time, last trajectory.Point) (*Prediction, error) {
 	in := make([]models.Cell, len(cells))
 	for i, c := range cells {
 		in[i] = d.cell(&c)
 	}
-	dep := v.From + 1 // catalogue index → vocabulary id; -1 → 0 (unknown)
-	out, err := d.m.Forward(in, v.ShipType, dep)
+	dep := from + 1 // catalogue index → vocabulary id; -1 → 0 (unknown)
+	out, err := d.m.Forward(in, ship, dep)
 	if err != nil {
 		return nil, err
 	}
-	last := len(in) - 1
-	p := d.prediction(out.Logits[last*d.m.NPorts:(last+1)*d.m.NPorts], out.ETA[last], v.Points[len(v.Points)-1])
-	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, len(in)
-	if v.From >= 0 {
-		p.Departure = portName(d.ports.At(v.From))
+	k := len(in) - 1
+	p := d.prediction(out.Logits[k*d.m.NPorts:(k+1)*d.m.NPorts], out.ETA[k], last)
+	p.Depart, p.Cells = depart, len(in)
+	if from >= 0 {
+		p.Departure = portName(d.ports.At(from))
 	}
 	return p, nil
 }
