@@ -219,8 +219,9 @@ func CompressionOf(data []byte) string {
 //     mapped columns);
 //   - CSV whose header matches one of KnownCSVFormats (by column names, in
 //     any order, a subset holding mmsi, time, lat and lon);
-//   - NMEA when an AIVDM/AIVDO sentence or a $PGHP line appears in the
-//     first 64 KiB, or the input is empty.
+//   - NMEA when an AIVDM/AIVDO sentence, or a line that starts as an NMEA
+//     sentence does ($GPGGA, $PGHP), appears in the first 64 KiB, or the
+//     input is empty.
 //
 // Anything else is a *FormatError that quotes the first line; compressed
 // data is ErrCompressed. A UTF-8 byte order mark is skipped.
@@ -245,7 +246,7 @@ func OpenPositions(r io.Reader, opt Options) (PositionReader, error) {
 	if len(bytes.TrimSpace(head)) == 0 || looksNMEA(head) {
 		return &NMEAPositions{Reader: NewReader(br, opt), Tracker: NewTracker()}, nil
 	}
-	fe := &FormatError{FirstLine: string(first[:min(len(first), 200)]), Reason: "no AIVDM/AIVDO sentence in its first 64 KiB, and a header naming no known layout"}
+	fe := &FormatError{FirstLine: string(first[:min(len(first), 200)]), Reason: "no NMEA sentence in its first 64 KiB, and a header naming no known layout"}
 	if bytes.IndexByte(head, 0) >= 0 {
 		fe.Reason = "binary data"
 		if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
@@ -292,8 +293,9 @@ func knownCSV(header []byte) (CSVFormat, bool) {
 	return CSVFormat{}, false
 }
 
-// looksNMEA reports whether head holds an AIVDM/AIVDO sentence or a $PGHP
-// line.
+// looksNMEA reports whether head holds an AIVDM/AIVDO sentence (after any
+// prefix), or a line that starts as an NMEA sentence does ("$GPGGA,",
+// "$PGHP,", "!AIVDM,").
 func looksNMEA(head []byte) bool {
 	for _, m := range [][]byte{[]byte("VDM,"), []byte("VDO,")} {
 		for off := 0; ; {
@@ -308,5 +310,24 @@ func looksNMEA(head []byte) bool {
 			off = i + 1
 		}
 	}
-	return bytes.Contains(head, []byte("$PGHP,"))
+	for len(head) > 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimSpace(trimBOM(line))
+		if len(line) < 7 || (line[0] != '$' && line[0] != '!') || line[6] != ',' {
+			continue
+		}
+		ok := true
+		for _, c := range line[1:6] {
+			ok = ok && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
