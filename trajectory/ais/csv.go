@@ -59,8 +59,8 @@ type CSVReader struct {
 	fields   [][]byte // the current record
 	rec      []byte   // a record that needed unquoting or spans lines
 	starts   []int
-	raw      []byte // the current record's text, for Reject
-	intern   map[string]string
+	raw      []byte            // the current record's text, for Reject
+	texts    map[uint32]*texts // each vessel's latest texts
 	ids      map[uint32]string // HashIDs: id → original text
 	lastMMSI []byte
 	lastID   uint32
@@ -74,7 +74,7 @@ type CSVReader struct {
 func NewCSVReader(r io.Reader, f CSVFormat, opt Options) (*CSVReader, error) {
 	opt = opt.withDefaults()
 	c := &CSVReader{br: bufio.NewReaderSize(r, 64<<10), format: f, comma: ',', reject: opt.Reject, maxLine: max(opt.MaxLineBytes, 1<<16),
-		intern: map[string]string{}}
+		texts: map[uint32]*texts{}}
 	c.stats.Dropped, c.stats.Ignored = map[string]int{}, map[string]int{}
 	if f.Comma != 0 {
 		if f.Comma >= 0x80 {
@@ -364,19 +364,34 @@ func (c *CSVReader) optNum(f int) (float64, bool) {
 	return v, ok
 }
 
-func (c *CSVReader) str(f int) string {
+// str returns the text of field f, reusing the string the vessel's
+// previous row gave when the text is the same (static data repeats row
+// after row), so that a row allocates only when a text changes.
+func (c *CSVReader) str(f int, prev string) string {
 	b := c.cell(f)
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := c.intern[string(b)]; ok {
-		return s
+	if string(b) == prev {
+		return prev
 	}
-	s := string(b)
-	if len(c.intern) < 1<<16 {
-		c.intern[s] = s
+	return string(b)
+}
+
+// texts are a vessel's latest name, call sign and destination.
+type texts struct{ name, callsign, destination string }
+
+// lastTexts returns the vessel's texts of its previous row, for str.
+func (c *CSVReader) lastTexts(mmsi uint32) *texts {
+	t := c.texts[mmsi]
+	if t == nil {
+		if len(c.texts) >= 1<<20 { // hostile input: forget, and allocate again
+			clear(c.texts)
+		}
+		t = &texts{}
+		c.texts[mmsi] = t
 	}
-	return s
+	return t
 }
 
 // parse fills c.pos from the current record. It returns ok false for rows
@@ -430,7 +445,11 @@ func (c *CSVReader) parse() (ok bool, why string) {
 	if v, ok := c.optNum(fDraught); ok && v > 0 && v < 100 {
 		s.Draught = some(v)
 	}
-	s.Name, s.CallSign, s.Destination = c.str(fName), c.str(fCallSign), c.str(fDestination)
+	if c.col[fName] >= 0 || c.col[fCallSign] >= 0 || c.col[fDestination] >= 0 {
+		tx := c.lastTexts(p.MMSI)
+		tx.name, tx.callsign, tx.destination = c.str(fName, tx.name), c.str(fCallSign, tx.callsign), c.str(fDestination, tx.destination)
+		s.Name, s.CallSign, s.Destination = tx.name, tx.callsign, tx.destination
+	}
 	if s.Name == "" && c.ids != nil && c.col[fName] < 0 {
 		s.Name = c.ids[p.MMSI]
 	}
