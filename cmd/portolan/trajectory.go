@@ -53,6 +53,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	lanes := fs.String("lanes", "builtin", "sea-lane network (GeoJSON LineStrings), or builtin")
 	portsFile := fs.String("ports", "builtin", "ports (World Port Index CSV or GeoJSON points), or builtin")
 	maxPorts := fs.Int("max-ports", 40, "use at most this many ports (largest harbours first)")
+	noVoyage := fs.Float64("no-voyage-data", 0.25, "share of class A vessels that never report destination, ETA or draught (class B never do)")
 	format := fs.String("format", "nmea", "output: nmea (tag-blocked AIVDM) or csv (MarineCadastre)")
 	out := fs.String("out", "-", "output file, - for stdout")
 	if err := parse(fs, args, 0); err != nil {
@@ -76,8 +77,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *noVoyage < 0 || *noVoyage > 1 {
+		return fmt.Errorf("--no-voyage-data %v: want a share in [0, 1]", *noVoyage)
+	}
+	share := *noVoyage
+	if share == 0 {
+		share = -1 // sim.Config: zero means the default, negative none
+	}
 	fleet, err := sim.NewFleet(net, largestPorts(ports.All(), *maxPorts), sim.Config{
-		Seed: *seed, Vessels: *vessels, Days: *days, Start: t0, Interval: *interval})
+		Seed: *seed, Vessels: *vessels, Days: *days, Start: t0, Interval: *interval, NoVoyageShare: share})
 	if err != nil {
 		return err
 	}
