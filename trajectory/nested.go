@@ -169,23 +169,24 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 			j++
 		}
 		base := i
-		out.Cells = append(out.Cells, cfg.makeCell(cell, feats[i:j], func(k int) time.Time { return pts[base+k].Time }, depart, key, ci, &sel))
+		sel = cfg.Select(sel[:0], j-i, key, uint64(ci))
+		out.Cells = append(out.Cells, cfg.makeCell(cell, sel, func(k int) *[NumFeatures]float32 { return &feats[base+k] },
+			func(k int) time.Time { return pts[base+k].Time }, depart))
 		i = j
 	}
 	return out, nil
 }
 
-// makeCell builds the nested cell of a cell's points (their features and
-// times, in order): the points Select keeps, with the time and the hours
-// since departure of the last of them. sel is scratch space.
-func (cfg NestedConfig) makeCell(cell Cell, feats [][NumFeatures]float32, timeOf func(int) time.Time, depart time.Time, key uint64, ci int, sel *[]int) NestedCell {
-	*sel = cfg.Select((*sel)[:0], len(feats), key, uint64(ci))
-	nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(*sel))}
+// makeCell builds a nested cell from the indices of its selected points
+// (sel, increasing) and the features and time of point i: the time and
+// hours since departure are those of the last selected point.
+func (cfg NestedConfig) makeCell(cell Cell, sel []int, featAt func(int) *[NumFeatures]float32, timeAt func(int) time.Time, depart time.Time) NestedCell {
+	nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
 	nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
-	for k, s := range *sel {
-		nc.Features[k] = feats[s]
+	for k, i := range sel {
+		nc.Features[k] = *featAt(i)
 	}
-	nc.Time = timeOf((*sel)[len(*sel)-1])
+	nc.Time = timeAt(sel[len(sel)-1])
 	nc.Hours = float32(max(0, nc.Time.Sub(depart).Hours()))
 	return nc
 }
@@ -193,9 +194,10 @@ func (cfg NestedConfig) makeCell(cell Cell, feats [][NumFeatures]float32, timeOf
 // NestedBuilder builds a voyage's nested sequence point by point, as
 // BuildNested builds it from the whole voyage, keeping only what the model
 // reads: the last MaxLen cells, closed cells reduced to their selected
-// points' features, and the open cell with every point's features (which
-// of them are kept depends on how many it gets). A voyage's memory thus
-// grows with the points of its newest cell, not with the voyage.
+// points' features, and of the open cell its selection candidates (at most
+// Capacity points, thinned by a doubling stride as points arrive, and the
+// latest). A voyage's memory is thus bounded: it grows with neither the
+// voyage nor the time spent in one cell.
 type NestedBuilder struct {
 	cfg    NestedConfig
 	depart time.Time
@@ -203,12 +205,17 @@ type NestedBuilder struct {
 	cells  []NestedCell // closed cells, the newest at most MaxLen+64
 	closed int          // cells closed since departure
 	open   Cell
-	feats  [][NumFeatures]float32 // the open cell's points
-	times  []int64                // their times, unix nanoseconds
-	prev   Point                  // the voyage's latest point
-	n      int                    // points added
-	sel    []int
-	tail   []NestedCell
+	// the open cell: its candidates so far (points 0, st, 2·st, … of it),
+	// its point count, and its latest point
+	feats     [][NumFeatures]float32
+	times     []int64 // unix nanoseconds
+	st, count int
+	lastFeat  [NumFeatures]float32
+	lastTime  int64
+	prev      Point // the voyage's latest point
+	n         int   // points added
+	sel       []int
+	tail      []NestedCell
 }
 
 // NewNestedBuilder starts the nested sequence of a voyage departing at
@@ -221,7 +228,8 @@ func NewNestedBuilder(cfg NestedConfig, depart time.Time, key uint64) *NestedBui
 
 // Reset starts a new voyage, reusing the builder's memory.
 func (b *NestedBuilder) Reset(depart time.Time, key uint64) {
-	b.depart, b.key, b.cells, b.closed, b.feats, b.times, b.n = depart, key, b.cells[:0], 0, b.feats[:0], b.times[:0], 0
+	b.depart, b.key, b.cells, b.closed, b.n = depart, key, b.cells[:0], 0, 0
+	b.feats, b.times, b.st, b.count = b.feats[:0], b.times[:0], 1, 0
 }
 
 // Add appends the voyage's next point.
@@ -234,23 +242,48 @@ func (b *NestedBuilder) Add(p *Point) {
 		if cell != b.open {
 			b.cells = append(b.cells, b.openCell())
 			b.closed++
-			b.feats, b.times = b.feats[:0], b.times[:0]
+			b.feats, b.times, b.st, b.count = b.feats[:0], b.times[:0], 1, 0
 			if len(b.cells) > b.cfg.MaxLen+64 {
 				b.cells = append(b.cells[:0], b.cells[len(b.cells)-b.cfg.MaxLen:]...)
 			}
 		}
 	}
-	if b.n == 0 || cell != b.open {
-		b.open = cell
+	b.open = cell
+	f, t := PointFeatures(prev, p, g), p.Time.UnixNano()
+	if b.count%b.st == 0 {
+		b.feats, b.times = append(b.feats, f), append(b.times, t)
+		if len(b.feats) > b.cfg.Capacity() { // keep every other candidate: the stride doubles
+			k := 0
+			for i := 0; i < len(b.feats); i += 2 {
+				b.feats[k], b.times[k] = b.feats[i], b.times[i]
+				k++
+			}
+			b.feats, b.times, b.st = b.feats[:k], b.times[:k], 2*b.st
+		}
 	}
-	b.feats = append(b.feats, PointFeatures(prev, p, g))
-	b.times = append(b.times, p.Time.UnixNano())
+	b.count++
+	b.lastFeat, b.lastTime = f, t
 	b.prev = *p
 	b.n++
 }
 
+// openCell builds the open cell from its candidates as BuildNested builds
+// it from all its points: point i is candidate i/st, or the latest.
 func (b *NestedBuilder) openCell() NestedCell {
-	return b.cfg.makeCell(b.open, b.feats, func(k int) time.Time { return time.Unix(0, b.times[k]).UTC() }, b.depart, b.key, b.closed, &b.sel)
+	b.sel = b.cfg.Select(b.sel[:0], b.count, b.key, uint64(b.closed))
+	featAt := func(i int) *[NumFeatures]float32 {
+		if i == b.count-1 {
+			return &b.lastFeat
+		}
+		return &b.feats[i/b.st]
+	}
+	timeAt := func(i int) time.Time {
+		if i == b.count-1 {
+			return time.Unix(0, b.lastTime).UTC()
+		}
+		return time.Unix(0, b.times[i/b.st]).UTC()
+	}
+	return b.cfg.makeCell(b.open, b.sel, featAt, timeAt, b.depart)
 }
 
 // Len returns the number of points added since departure.
@@ -274,13 +307,38 @@ func (b *NestedBuilder) Tail() []NestedCell {
 	return b.tail
 }
 
+// Capacity is how many of a cell's points selection chooses from: a cell
+// of more points is first thinned to every s-th point, s the smallest
+// power of two that leaves at most Capacity of them, plus its last point.
+// It is max(64, 2·SubLen), so that a stream can build the cell in bounded
+// memory (NestedBuilder) and choose exactly the points BuildNested does.
+func (cfg NestedConfig) Capacity() int { return max(64, 2*cfg.SubLen) }
+
+// stride returns the thinning stride of a cell of n points: the smallest
+// power of two s with ⌊(n−1)/s⌋+1 ≤ capacity.
+func stride(n, capacity int) int {
+	s := 1
+	for (n-1)/s+1 > capacity {
+		s *= 2
+	}
+	return s
+}
+
 // Select appends the indices (in [0, n), increasing) of the points a cell
 // of n points keeps, by cfg.Sampling; key and cell key Random sampling.
+// The choice is among the cell's candidates: all its points when there
+// are at most Capacity, else every s-th point and the last (see Capacity).
 func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
+	st := stride(n, cfg.Capacity())
+	m := (n-1)/st + 1 // candidates 0, st, …, (m−1)·st
+	if (m-1)*st != n-1 {
+		m++ // and the last point
+	}
+	at := func(k int) int { return min(k*st, n-1) } // candidate k's index
 	s := cfg.SubLen
-	if n <= s {
-		for i := 0; i < n; i++ {
-			dst = append(dst, i)
+	if m <= s {
+		for k := 0; k < m; k++ {
+			dst = append(dst, at(k))
 		}
 		return dst
 	}
@@ -289,12 +347,12 @@ func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
 			if s == 1 {
 				return append(dst, 0)
 			}
-			dst = append(dst, int(math.Round(float64(j)*float64(n-1)/float64(s-1))))
+			dst = append(dst, at(int(math.Round(float64(j)*float64(m-1)/float64(s-1)))))
 		}
 		return dst
 	}
-	// Random: first point, then a partial Fisher–Yates over 1..n-1.
-	rest := make([]int, n-1)
+	// Random: first point, then a partial Fisher–Yates over candidates 1..m-1.
+	rest := make([]int, m-1)
 	for i := range rest {
 		rest[i] = i + 1
 	}
@@ -305,7 +363,10 @@ func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
 	chosen := rest[:s-1]
 	insertionSort(chosen)
 	dst = append(dst, 0)
-	return append(dst, chosen...)
+	for _, k := range chosen {
+		dst = append(dst, at(k))
+	}
+	return dst
 }
 
 func insertionSort(a []int) {

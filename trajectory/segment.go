@@ -8,7 +8,7 @@ import (
 )
 
 // VoyageSink receives one vessel's voyages from a Segmenter, point by
-// point. A voyage departs (Depart), gains points (Add) and either arrives
+// point. The points passed are only valid during the call: copy to keep. A voyage departs (Depart), gains points (Add) and either arrives
 // (Arrive) or is still in progress when the vessel is done (Close). A
 // voyage of a single point is no voyage: VoyagesOf leaves such out, and a
 // sink should too.
@@ -82,7 +82,7 @@ func (s *Segmenter) Push(p Point) string {
 		s.endRun()
 	}
 	if !in {
-		s.release(&p)
+		s.release(&s.last) // not &p: that would move every point to the heap
 		return ""
 	}
 	if s.runPort < 0 {
