@@ -250,16 +250,19 @@ func (b *NestedBuilder) Add(p *Point) {
 	}
 	b.open = cell
 	f, t := PointFeatures(prev, p, g), p.Time.UnixNano()
+	if b.count%b.st == 0 && len(b.feats) == b.cfg.Capacity() {
+		// full: keep every other candidate, the stride doubles (before
+		// appending, so the slices never outgrow Capacity; Capacity is even,
+		// so this point is a candidate at the doubled stride too)
+		k := 0
+		for i := 0; i < len(b.feats); i += 2 {
+			b.feats[k], b.times[k] = b.feats[i], b.times[i]
+			k++
+		}
+		b.feats, b.times, b.st = b.feats[:k], b.times[:k], 2*b.st
+	}
 	if b.count%b.st == 0 {
 		b.feats, b.times = append(b.feats, f), append(b.times, t)
-		if len(b.feats) > b.cfg.Capacity() { // keep every other candidate: the stride doubles
-			k := 0
-			for i := 0; i < len(b.feats); i += 2 {
-				b.feats[k], b.times[k] = b.feats[i], b.times[i]
-				k++
-			}
-			b.feats, b.times, b.st = b.feats[:k], b.times[:k], 2*b.st
-		}
 	}
 	b.count++
 	b.lastFeat, b.lastTime = f, t

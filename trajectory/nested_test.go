@@ -143,7 +143,7 @@ func TestNestedBuilderLongCell(t *testing.T) {
 			}
 			pts = append(pts, p)
 			b.Add(&pts[i])
-			require.LessOrEqual(t, len(b.feats), cfg.Capacity())
+			require.LessOrEqual(t, cap(b.feats), cfg.Capacity(), "the open cell never outgrows Capacity")
 			if i%97 != 0 && i != 2999 {
 				continue
 			}
