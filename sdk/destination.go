@@ -206,37 +206,42 @@ func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, pro
 		return nil, err
 	}
 	out := make([]VesselResult, len(tracks))
-	next := make(chan int)
 	var mu sync.Mutex
 	done := 0
-	var wg sync.WaitGroup
-	for g := 0; g < min(d.cfg.threads, max(1, len(tracks))); g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				t := tracks[i]
-				p, err := d.Predict(ctx, t)
-				out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err}
-				if progress != nil {
-					mu.Lock()
-					done++
-					progress(done, len(tracks))
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range tracks {
-		if ctx.Err() != nil {
-			break
+	d.parallel(ctx, len(tracks), func(i int) {
+		t := tracks[i]
+		p, err := d.Predict(ctx, t)
+		out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err}
+		if progress != nil {
+			mu.Lock()
+			done++
+			progress(done, len(tracks))
+			mu.Unlock()
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// parallel calls fn(i) for i in [0, n) on Config's threads, handing out no
+// new work once ctx is done.
+func (d *Destinations) parallel(ctx context.Context, n int, fn func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for g := 0; g < min(d.cfg.threads, max(1, n)); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/portolan-sdk/portolan/trajectory"
@@ -155,32 +154,17 @@ func (in *voyageInput) Close() {
 
 // answer predicts the jobs' voyages on Config's threads.
 func (d *Destinations) answer(ctx context.Context, jobs []*voyageInput) error {
-	next := make(chan *voyageInput)
-	var wg sync.WaitGroup
-	for g := 0; g < min(d.cfg.threads, max(1, len(jobs))); g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				if j.cells == nil {
-					continue
-				}
-				p, err := d.predictCells(j.cells, trajectory.ShipCategory(j.v.ShipType), j.from, j.depart, j.last)
-				if p != nil {
-					p.MMSI = j.v.MMSI
-				}
-				j.result.Prediction, j.result.Err = p, err
-				j.cells = nil
-			}
-		}()
-	}
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
+	d.parallel(ctx, len(jobs), func(i int) {
+		j := jobs[i]
+		if j.cells == nil {
+			return
 		}
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+		p, err := d.predictCells(j.cells, trajectory.ShipCategory(j.v.ShipType), j.from, j.depart, j.last)
+		if p != nil {
+			p.MMSI = j.v.MMSI
+		}
+		j.result.Prediction, j.result.Err = p, err
+		j.cells = nil
+	})
 	return ctx.Err()
 }

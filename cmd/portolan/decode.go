@@ -55,43 +55,32 @@ func runDecode(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		n := 0
 		if r, ok := pr.(*ais.NMEAPositions); ok { // every message, as decoded
 			header(ais.CSVHeader)
-			for {
-				m, err := r.Reader.Next()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return err
-				}
-				written++
+			n, err = drain(r.Reader.Next, func(m *ais.Message) {
 				if cw != nil {
 					cw.Write(ais.CSVRecord(m))
-					continue
+				} else {
+					buf = append(ais.AppendJSON(buf[:0], m), '\n')
+					out.Write(buf)
 				}
-				buf = append(ais.AppendJSON(buf[:0], m), '\n')
-				out.Write(buf)
-			}
+			})
 			addStats(&nmea, r.Reader.Stats())
-			continue
+		} else { // CSV: positions
+			header(ais.MarineCadastreHeader)
+			n, err = drain(pr.Next, func(p *ais.Position) {
+				if cw != nil {
+					cw.Write(ais.MarineCadastreRecord(p))
+				} else {
+					buf = append(ais.AppendPositionJSON(buf[:0], p), '\n')
+					out.Write(buf)
+				}
+			})
 		}
-		header(ais.MarineCadastreHeader) // CSV: positions
-		for {
-			p, err := pr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			written++
-			if cw != nil {
-				cw.Write(ais.MarineCadastreRecord(p))
-				continue
-			}
-			buf = append(ais.AppendPositionJSON(buf[:0], p), '\n')
-			out.Write(buf)
+		written += n
+		if err != nil {
+			return err
 		}
 	}
 	if cw != nil {
@@ -111,6 +100,21 @@ func runDecode(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, sum)
 	return sum.check()
+}
+
+// drain calls write with every record next returns, until io.EOF, and
+// returns how many there were.
+func drain[T any](next func() (*T, error), write func(*T)) (int, error) {
+	for n := 0; ; n++ {
+		x, err := next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		write(x)
+	}
 }
 
 // addStats accumulates the statistics of one NMEA stream.

@@ -153,7 +153,7 @@ func TestUnknownCSVAndCSVMap(t *testing.T) {
 			summaryLine(t, "decode", errOut))
 		data, err := os.ReadFile(rejects)
 		require.NoError(t, err)
-		require.Regexp(t, `^`+regexp.QuoteMeta(debs)+`\t17\tbad time\t0x9f1e2a7c44d0b3e8a61f0c52d7e9b1a3c4d5e6f7,80,122,[^\n]*,31-02-15 10:00,AUGUSTA,98\n$`, string(data))
+		require.Regexp(t, `^`+regexp.QuoteMeta(debs)+`\t18\tbad time\t0x9f1e2a7c44d0b3e8a61f0c52d7e9b1a3c4d5e6f7,80,122,[^\n]*,31-02-15 10:00,AUGUSTA,98\n$`, string(data))
 	}
 	code, out, errOut := portolan("voyages", "--ais", debs, "--csv-map", mapping, "--format", "jsonl")
 	require.Equal(t, 0, code, errOut)

@@ -258,7 +258,17 @@ func OpenPositions(r io.Reader, opt Options) (PositionReader, error) {
 
 // firstLine returns the first line of head that is not blank, without its
 // terminator.
-func firstLine(head []byte) []byte {
+func firstLine(head []byte) (first []byte) {
+	eachLine(head, func(line []byte) bool {
+		first = line
+		return len(line) > 0
+	})
+	return first
+}
+
+// eachLine calls fn with each line of head, trimmed of spaces and of a
+// byte order mark, until fn returns true.
+func eachLine(head []byte, fn func(line []byte) bool) {
 	for len(head) > 0 {
 		line := head
 		if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -266,11 +276,10 @@ func firstLine(head []byte) []byte {
 		} else {
 			head = nil
 		}
-		if t := bytes.TrimSpace(line); len(t) > 0 {
-			return t
+		if fn(bytes.TrimSpace(trimBOM(line))) {
+			return
 		}
 	}
-	return nil
 }
 
 // knownCSV returns the known layout whose required columns the header
@@ -310,24 +319,16 @@ func looksNMEA(head []byte) bool {
 			off = i + 1
 		}
 	}
-	for len(head) > 0 {
-		line := head
-		if i := bytes.IndexByte(head, '\n'); i >= 0 {
-			line, head = head[:i], head[i+1:]
-		} else {
-			head = nil
-		}
-		line = bytes.TrimSpace(trimBOM(line))
+	found := false
+	eachLine(head, func(line []byte) bool {
 		if len(line) < 7 || (line[0] != '$' && line[0] != '!') || line[6] != ',' {
-			continue
+			return false
 		}
-		ok := true
+		found = true
 		for _, c := range line[1:6] {
-			ok = ok && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
+			found = found && (c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')
 		}
-		if ok {
-			return true
-		}
-	}
-	return false
+		return found
+	})
+	return found
 }
