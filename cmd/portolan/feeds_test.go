@@ -266,3 +266,17 @@ func TestStreamingMatchesBatch(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Equal(t, sortedLines(want), sortedLines(byVessel), "sorted by vessel then time: nothing is lost")
 }
+
+// TestByteOrderMark: a file saved with a UTF-8 byte order mark keeps its
+// first sentence (NMEA) and its header (CSV).
+func TestByteOrderMark(t *testing.T) {
+	plain, err := os.ReadFile(sampleNMEA)
+	require.NoError(t, err)
+	_, want, _ := portolan("decode", sampleNMEA)
+	code, got, errOut := portolan("decode", write(t, "bom.nmea", append([]byte("\ufeff"), plain...)))
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, want, got)
+	code, out, errOut := portolan("decode", write(t, "bom.csv", []byte("\ufeffMMSI,BaseDateTime,LAT,LON\n244000001,2024-01-01T00:00:00,51,3\n")))
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, `{"mmsi":244000001,"time":"2024-01-01T00:00:00Z","lat":51,"lon":3}`+"\n", out)
+}
