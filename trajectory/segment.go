@@ -179,7 +179,7 @@ type StreamStats struct {
 	Positions int            // positions pushed
 	Kept      int            // kept by cleaning
 	Dropped   map[string]int // dropped by cleaning, by Drop* reason
-	Vessels   int            // vessels seen (each once, even if flushed and seen again)
+	Vessels   int            // distinct vessels seen (one let go and seen again counts once)
 	Evicted   int            // vessels flushed for being idle
 	Peak      int            // most vessels held at once
 	// Behind counts positions more than an hour older than the latest
@@ -205,6 +205,7 @@ type VoyageStream struct {
 	cfg     StreamConfig
 	newSink func(v *Vessel) VoyageSink
 	vessels map[uint32]*followed
+	seen    map[uint32]struct{} // every MMSI met
 	clock   time.Time
 	sweepAt time.Time
 	since   int // positions since the last sweep
@@ -224,7 +225,7 @@ func NewVoyageStream(cfg StreamConfig, newSink func(v *Vessel) VoyageSink) *Voya
 		cfg.Idle = 24 * time.Hour
 	}
 	cfg.Clean, cfg.Visit = cfg.Clean.Defaults(), cfg.Visit.Defaults()
-	return &VoyageStream{cfg: cfg, newSink: newSink, vessels: map[uint32]*followed{},
+	return &VoyageStream{cfg: cfg, newSink: newSink, vessels: map[uint32]*followed{}, seen: map[uint32]struct{}{},
 		stats: StreamStats{Dropped: map[string]int{}}}
 }
 
@@ -237,7 +238,10 @@ func (s *VoyageStream) Push(p *ais.Position) string {
 		f = &followed{v: Vessel{MMSI: p.MMSI}}
 		f.seg = NewSegmenter(p.MMSI, s.cfg.Ports, s.cfg.Clean, s.cfg.Visit, s.newSink(&f.v))
 		s.vessels[p.MMSI] = f
-		s.stats.Vessels++
+		if _, ok := s.seen[p.MMSI]; !ok {
+			s.seen[p.MMSI] = struct{}{}
+			s.stats.Vessels++
+		}
 		s.stats.Peak = max(s.stats.Peak, len(s.vessels))
 	}
 	f.touched = true

@@ -222,3 +222,27 @@ func (c *closeCounter) Depart(int, *trajectory.Point) {}
 func (c *closeCounter) Add(*trajectory.Point)         {}
 func (c *closeCounter) Arrive(int)                    {}
 func (c *closeCounter) Close()                        { c.closed[c.mmsi]++ }
+
+// TestVoyageStreamCountsVesselsOnce: a vessel let go for being idle and
+// seen again is taken up afresh but counted once.
+func TestVoyageStreamCountsVesselsOnce(t *testing.T) {
+	ports, err := trajectory.NewPorts(sim.BuiltinPorts)
+	require.NoError(t, err)
+	closed := map[uint32]int{}
+	s := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: ports, Idle: time.Hour},
+		func(v *trajectory.Vessel) trajectory.VoyageSink { return &closeCounter{mmsi: v.MMSI, closed: closed} })
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	push := func(mmsi uint32, h float64) {
+		s.Push(&ais.Position{MMSI: mmsi, Time: at.Add(time.Duration(h * float64(time.Hour))), Lat: 40 + h/100, Lon: -30})
+	}
+	push(244000001, 0)
+	for h := 0.0; h < 5; h += 0.05 {
+		push(244000002, h)
+	}
+	push(244000001, 5) // back after 5 hours
+	s.Flush()
+	st := s.Stats()
+	require.Equal(t, 2, st.Vessels)
+	require.Equal(t, 1, st.Evicted)
+	require.Equal(t, 2, closed[244000001], "closed when let go, and again at the end")
+}
