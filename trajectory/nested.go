@@ -15,8 +15,9 @@ import (
 // status or ROT; CSV exports often drop those columns) is encoded so that
 // "not reported" never reads as a plausible report:
 //
-//	reported_eta_h  hours from the point to the reported ETA, clipped to ±720; NoETAHours (−1440) when no ETA was
-//	                reported: outside every reported value, on the side of long-stale ETAs, which tell as little
+//	reported_eta_h  hours from the point to the reported ETA, clipped to [−48, 720] (an ETA passed more than two
+//	                days ago reads as two days stale); NoETAHours (−96) when no ETA was reported: outside every
+//	                reported value, beyond the stalest, which tell as little
 //	rel_lon         (lon − cell centre lon) / resolution, in [−0.5, 0.5]
 //	rel_lat         (lat − cell centre lat) / resolution, in [−0.5, 0.5]
 //	sog             knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
@@ -31,8 +32,14 @@ import (
 var FeatureNames = []string{"reported_eta_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
 
 // NoETAHours is the reported_eta_h feature of a point whose vessel reported
-// no ETA: twice the clip bound of reported values, on the negative side.
-const NoETAHours = -1440
+// no ETA: twice the stale bound of reported values (−48 h). It sits close
+// enough to the reported values that standard scaling keeps their spread
+// (a quarter of the simulated training points carry it; −1440 squeezed
+// the reported hours into a twentieth of a standard deviation each).
+const NoETAHours = -96
+
+// etaStale and etaFar bound the reported_eta_h of a reported ETA, in hours.
+const etaStale, etaFar = -48, 720
 
 // NumFeatures is len(FeatureNames).
 const NumFeatures = 9
@@ -104,7 +111,7 @@ func PointFeatures(prev, p *Point, g Grid) [NumFeatures]float32 {
 	res := g.Resolution()
 	f[0] = NoETAHours
 	if p.ETA.Valid {
-		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
+		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), etaStale, etaFar))
 	}
 	clat, clon := g.Centre(g.Cell(p.Lat, p.Lon))
 	dlon := math.Mod(p.Lon-clon+540, 360) - 180 // wrap across the antimeridian
