@@ -108,17 +108,13 @@ func (d *Destinations) predictVoyage(v *trajectory.Voyage) (*Prediction, error) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := d.predictCells(n.Tail(d.m.MaxLen), v.ShipType, v.From, v.Depart, v.Points[len(v.Points)-1])
-	if p != nil {
-		p.MMSI = v.MMSI
-	}
-	return p, err
+	return d.predictCells(v.MMSI, n.Tail(d.m.MaxLen), v.ShipType, v.From, v.Depart, v.Points[len(v.Points)-1])
 }
 
 // predictCells predicts from a voyage's last MaxLen nested cells: ship is
 // the ShipCategories id, from the departure port's catalogue index (-1
 // unknown), last the voyage's latest point.
-func (d *Destinations) predictCells(cells []trajectory.NestedCell, ship, from int, depart time.Time, last trajectory.Point) (*Prediction, error) {
+func (d *Destinations) predictCells(mmsi uint32, cells []trajectory.NestedCell, ship, from int, depart time.Time, last trajectory.Point) (*Prediction, error) {
 	in := make([]models.Cell, len(cells))
 	for i, c := range cells {
 		in[i] = d.cell(&c)
@@ -130,7 +126,7 @@ func (d *Destinations) predictCells(cells []trajectory.NestedCell, ship, from in
 	}
 	k := len(in) - 1
 	p := d.prediction(out.Logits[k*d.m.NPorts:(k+1)*d.m.NPorts], out.ETA[k], last)
-	p.Depart, p.Cells = depart, len(in)
+	p.MMSI, p.Depart, p.Cells = mmsi, depart, len(in)
 	if from >= 0 {
 		p.Departure = portName(d.ports.At(from))
 	}

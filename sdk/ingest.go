@@ -159,11 +159,7 @@ func (d *Destinations) answer(ctx context.Context, jobs []*voyageInput) error {
 		if j.cells == nil {
 			return
 		}
-		p, err := d.predictCells(j.cells, trajectory.ShipCategory(j.v.ShipType), j.from, j.depart, j.last)
-		if p != nil {
-			p.MMSI = j.v.MMSI
-		}
-		j.result.Prediction, j.result.Err = p, err
+		j.result.Prediction, j.result.Err = d.predictCells(j.v.MMSI, j.cells, trajectory.ShipCategory(j.v.ShipType), j.from, j.depart, j.last)
 		j.cells = nil
 	})
 	return ctx.Err()
