@@ -30,6 +30,16 @@ func loadPorts(path string) (*trajectory.Ports, error) {
 	return trajectory.NewPorts(list)
 }
 
+// openWithPorts loads the port catalogue and opens the --ais inputs.
+func (a *aisFlags) openWithPorts(portsFile string) (*trajectory.Ports, *aisInput, error) {
+	ports, err := loadPorts(portsFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := a.open(a.files, stdin)
+	return ports, in, err
+}
+
 // stringList is a flag that may be repeated or comma-separated.
 type stringList []string
 
@@ -144,11 +154,7 @@ func runVoyages(args []string, stdout, stderr io.Writer) error {
 	if *format != "geojson" && *format != "jsonl" {
 		return fmt.Errorf("unknown --format %q (want geojson or jsonl)", *format)
 	}
-	ports, err := loadPorts(*portsFile)
-	if err != nil {
-		return err
-	}
-	in, err := af.open(af.files, stdin)
+	ports, in, err := af.openWithPorts(*portsFile)
 	if err != nil {
 		return err
 	}
@@ -356,11 +362,7 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown --sampling %q (want even or random)", *sampling)
 	}
-	ports, err := loadPorts(*portsFile)
-	if err != nil {
-		return err
-	}
-	in, err := af.open(af.files, stdin)
+	ports, in, err := af.openWithPorts(*portsFile)
 	if err != nil {
 		return err
 	}
