@@ -6,7 +6,7 @@ export PORTOLAN_PYTHON := $(PYTHON)
 # Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
-FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm \
+FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./trajectory/ais:FuzzOpenPositions ./accel:FuzzDot ./accel:FuzzSgemm \
   ./accel:FuzzCausalAttention ./accel:FuzzRowKernels
 
 .PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
