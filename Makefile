@@ -7,7 +7,7 @@ export PORTOLAN_PYTHON := $(PYTHON)
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm \
-  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels
+  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels ./accel:FuzzAttention ./accel:FuzzDequant
 
 .PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
 
@@ -92,7 +92,7 @@ conformance-vectors:
 ## generate: regenerate the avo assembly (accel/_gen, its own module); must leave no diff
 generate:
 	cd accel && $(GO) generate
-	@git diff --exit-code -- accel/kernels_amd64.s accel/kernels_amd64.go || { echo "generated assembly is stale: commit it"; exit 1; }
+	@git diff --exit-code -- accel/kernels_amd64.s accel/kernels_amd64.go accel/dequant_kernels_amd64.s accel/dequant_kernels_amd64.go || { echo "generated assembly is stale: commit it"; exit 1; }
 
 ## testdata: regenerate committed generated fixtures
 testdata:
