@@ -82,12 +82,14 @@ train-demo:
 results:
 	PYTHON=$(PYTHON) scripts/results.sh $(TABLES)
 
-## conformance-vectors: reference outputs of the committed demo models (float64)
+## conformance-vectors: reference outputs (float64) of the committed demo models, as stored and converted
+## to f16 and int8, and the small model of every td kind on both backbones, trained anew (seconds on CPU)
+## into testdata/models/td-BACKBONE-KIND.portolan
 conformance-vectors:
 	@test -d build/shards || { mkdir -p build; $(GO) run ./cmd/portolan simulate --seed 1 --vessels 200 --days 30 --out build/fleet.nmea && \
 	  $(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards; }
 	cd training && $(PYTHON) -m portolan_train conformance --way ../testdata/models/way-demo.portolan \
-	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --out ../testdata/conformance
+	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --suite ../testdata/models --out ../testdata/conformance
 
 ## generate: regenerate the avo assembly (accel/_gen, its own module); must leave no diff
 generate:
