@@ -44,14 +44,14 @@ func (p *PackedB) DType() string {
 // packPanels lays op(B) (k×n, element (p, j) from get) out in the
 // panels of every jc × pc block, as packB does: panel q of a block, depth
 // p, column j at [(q*kcb+p)*nr+j], zero-padded past the block's columns.
-func packPanels[T float32 | uint16 | int8](k, n, nr int, get func(p, j int) T) [][]T {
-	var blocks [][]T
+func packPanels(k, n, nr int, get func(p, j int) float32) [][]float32 {
+	var blocks [][]float32
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kcb := min(kc, k-pc)
 			panels := (ncb + nr - 1) / nr
-			buf := make([]T, panels*kcb*nr)
+			buf := make([]float32, panels*kcb*nr)
 			for q := 0; q < panels; q++ {
 				for p := 0; p < kcb; p++ {
 					d := buf[(q*kcb+p)*nr : (q*kcb+p+1)*nr]
@@ -66,6 +66,19 @@ func packPanels[T float32 | uint16 | int8](k, n, nr int, get func(p, j int) T) [
 		}
 	}
 	return blocks
+}
+
+// narrowPanels converts packed panels holding f16 bits or int8 values
+// (exact in float32) to their compact type.
+func narrowPanels[T uint16 | int8](blocks [][]float32) [][]T {
+	out := make([][]T, len(blocks))
+	for i, b := range blocks {
+		out[i] = make([]T, len(b))
+		for j, v := range b {
+			out[i][j] = T(v)
+		}
+	}
+	return out
 }
 
 func packFrom(k, n int, get func(p, j int) float32) *PackedB {
@@ -119,9 +132,9 @@ func PackBF16(k, n int, w []uint16) *PackedB {
 	if k <= 0 || n <= 0 || len(w) != k*n {
 		panic(badLength)
 	}
-	_, nr := tile()
-	return &PackedB{k: k, n: n, nr: nr, kc: kc, q: &compactPanels{
-		f16: packPanels(k, n, nr, func(p, j int) uint16 { return w[j*k+p] })}}
+	p := packFrom(k, n, func(p, j int) float32 { return float32(w[j*k+p]) }) // the bits, exactly
+	p.q, p.blocks = &compactPanels{f16: narrowPanels[uint16](p.blocks)}, nil
+	return p
 }
 
 // PackBInt8 packs Linear weights stored as int8 with one scale per output
@@ -131,11 +144,11 @@ func PackBInt8(k, n int, w []int8, scales []float32) *PackedB {
 	if k <= 0 || n <= 0 || len(w) != k*n || len(scales) != n {
 		panic(badLength)
 	}
-	_, nr := tile()
-	padded := make([]float32, (n+nr-1)/nr*nr) // one per column, whole panels
+	p := packFrom(k, n, func(p, j int) float32 { return float32(w[j*k+p]) })
+	padded := make([]float32, (n+p.nr-1)/p.nr*p.nr) // one per column, whole panels
 	copy(padded, scales)
-	return &PackedB{k: k, n: n, nr: nr, kc: kc, q: &compactPanels{scales: padded,
-		i8: packPanels(k, n, nr, func(p, j int) int8 { return w[j*k+p] })}}
+	p.q, p.blocks = &compactPanels{i8: narrowPanels[int8](p.blocks), scales: padded}, nil
+	return p
 }
 
 // SgemmPacked computes C = alpha·op(A)·B + beta·C with B packed by PackB,

@@ -114,7 +114,11 @@ func (f *ffn) forward(ws *accel.Workspace, dst []float32, ldd int, x []float32, 
 }
 
 // grow returns buf resized to n, reallocating (with a quarter to spare)
-// only when its capacity is short, so steady-state calls reuse it.
+// only when its capacity is short, so steady-state calls reuse it. (Not
+// inlined: it runs once per buffer and forward, and its inlined copies
+// cost the WebAssembly module 11 KB of code.)
+//
+//go:noinline
 func grow(buf *[]float32, n int) []float32 {
 	if cap(*buf) < n {
 		*buf = make([]float32, n, n+n/4)
