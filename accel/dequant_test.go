@@ -48,6 +48,20 @@ func TestDequantF16(t *testing.T) {
 		}
 	})
 	require.Panics(t, func() { DequantF16(make([]float32, 3), make([]uint16, 4)) })
+	// every finite binary16 value, under every implementation
+	var all []uint16
+	for h := 0; h < 1<<16; h++ {
+		if h&0x7c00 != 0x7c00 {
+			all = append(all, uint16(h))
+		}
+	}
+	eachImpl(t, func(t *testing.T) {
+		dst := make([]float32, len(all))
+		DequantF16(dst, all)
+		for i, h := range all {
+			require.Equal(t, math.Float32bits(F16ToF32(h)), math.Float32bits(dst[i]), "%#04x", h)
+		}
+	})
 }
 
 func TestDequantInt8(t *testing.T) {
@@ -183,5 +197,80 @@ func TestSgemmPackedCompact(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDequant converts one product panel (kc × nr values, f16 or
+// int8) with the generic code and with this CPU's kernels; SetBytes is the
+// float32 bytes written.
+//
+//	go test -run '^$' -bench BenchmarkDequant ./accel
+func BenchmarkDequant(b *testing.B) {
+	r := rand.New(rand.NewPCG(47, 48))
+	for _, nr := range []int{16, 32} {
+		n := kc * nr
+		h := randomHalves(r, n)
+		q := make([]int8, n)
+		for i := range q {
+			q[i] = int8(r.IntN(255) - 127)
+		}
+		scales := make([]float32, nr)
+		for j := range scales {
+			scales[j] = 0.01
+		}
+		dst := make([]float32, n)
+		for _, impl := range []string{"generic", Implementation()} {
+			restore, _ := use(impl)
+			b.Run(fmt.Sprintf("f16/%dx%d/%s", kc, nr, impl), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for i := 0; i < b.N; i++ {
+					DequantF16(dst, h)
+				}
+			})
+			b.Run(fmt.Sprintf("int8/%dx%d/%s", kc, nr, impl), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for i := 0; i < b.N; i++ {
+					DequantInt8(dst, q, scales)
+				}
+			})
+			restore()
+		}
+	}
+}
+
+// BenchmarkSgemmPackedDType is the kernel-level cost of compact weights:
+// the same product (m rows × 256 × 256, Linear-shaped) with f32, f16 and
+// int8 panels.
+//
+//	go test -run '^$' -bench BenchmarkSgemmPackedDType ./accel
+func BenchmarkSgemmPackedDType(b *testing.B) {
+	r := rand.New(rand.NewPCG(49, 50))
+	in, out := 256, 256
+	w := randVecR(r, in*out)
+	h := make([]uint16, len(w))
+	for i, v := range w {
+		h[i] = f32ToF16(v)
+	}
+	q := make([]int8, len(w))
+	for i := range q {
+		q[i] = int8(r.IntN(255) - 127)
+	}
+	scales := make([]float32, out)
+	for j := range scales {
+		scales[j] = 0.01
+	}
+	packed := map[string]*PackedB{"f32": PackB(true, in, out, w, in), "f16": PackBF16(in, out, h), "int8": PackBInt8(in, out, q, scales)}
+	for _, m := range []int{1, 32, 512} {
+		x := randVecR(r, m*in)
+		c := make([]float32, m*out)
+		for _, dt := range []string{"f32", "f16", "int8"} {
+			b.Run(fmt.Sprintf("m%d/%s", m, dt), func(b *testing.B) {
+				var ws Workspace
+				for i := 0; i < b.N; i++ {
+					ws.SgemmPacked(false, m, 1, x, in, packed[dt], 0, c, out)
+				}
+				b.ReportMetric(2*float64(m*in*out)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }
