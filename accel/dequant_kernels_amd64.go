@@ -9,7 +9,17 @@ package accel
 //go:noescape
 func dequantF16AVX2(dst *float32, src *uint16, n int)
 
+// dequantF16AVX512 sets dst[i] = float32(src[i]) for binary16 src and i < n, a positive multiple of 16 (AVX-512 VCVTPH2PS, exact).
+//
+//go:noescape
+func dequantF16AVX512(dst *float32, src *uint16, n int)
+
 // dequantInt8AVX2 sets dst[r·cols+j] = scales[j]·float32(src[r·cols+j]) for r < rows, j < cols (a positive multiple of 8).
 //
 //go:noescape
 func dequantInt8AVX2(dst *float32, src *int8, scales *float32, rows int, cols int)
+
+// dequantInt8AVX512 sets dst[r·cols+j] = scales[j]·float32(src[r·cols+j]) for r < rows, j < cols (a positive multiple of 16).
+//
+//go:noescape
+func dequantInt8AVX512(dst *float32, src *int8, scales *float32, rows int, cols int)

@@ -14,9 +14,9 @@ TEXT ·dequantF16AVX2(SB), NOSPLIT, $0-24
 	MOVQ DX, SI
 	ANDQ $-32, SI
 
-f16_x32:
+dequantF16AVX2_x4:
 	CMPQ      BX, SI
-	JGE       f16_x8
+	JGE       dequantF16AVX2_x1
 	VCVTPH2PS (CX)(BX*2), Y0
 	VCVTPH2PS 16(CX)(BX*2), Y1
 	VCVTPH2PS 32(CX)(BX*2), Y2
@@ -26,17 +26,53 @@ f16_x32:
 	VMOVUPS   Y2, 64(AX)(BX*4)
 	VMOVUPS   Y3, 96(AX)(BX*4)
 	ADDQ      $0x20, BX
-	JMP       f16_x32
+	JMP       dequantF16AVX2_x4
 
-f16_x8:
+dequantF16AVX2_x1:
 	CMPQ      BX, DX
-	JGE       f16_done
+	JGE       dequantF16AVX2_done
 	VCVTPH2PS (CX)(BX*2), Y0
 	VMOVUPS   Y0, (AX)(BX*4)
 	ADDQ      $0x08, BX
-	JMP       f16_x8
+	JMP       dequantF16AVX2_x1
 
-f16_done:
+dequantF16AVX2_done:
+	VZEROUPPER
+	RET
+
+// func dequantF16AVX512(dst *float32, src *uint16, n int)
+// Requires: AVX, AVX512F
+TEXT ·dequantF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+	MOVQ DX, SI
+	ANDQ $-64, SI
+
+dequantF16AVX512_x4:
+	CMPQ      BX, SI
+	JGE       dequantF16AVX512_x1
+	VCVTPH2PS (CX)(BX*2), Z0
+	VCVTPH2PS 32(CX)(BX*2), Z1
+	VCVTPH2PS 64(CX)(BX*2), Z2
+	VCVTPH2PS 96(CX)(BX*2), Z3
+	VMOVUPS   Z0, (AX)(BX*4)
+	VMOVUPS   Z1, 64(AX)(BX*4)
+	VMOVUPS   Z2, 128(AX)(BX*4)
+	VMOVUPS   Z3, 192(AX)(BX*4)
+	ADDQ      $0x40, BX
+	JMP       dequantF16AVX512_x4
+
+dequantF16AVX512_x1:
+	CMPQ      BX, DX
+	JGE       dequantF16AVX512_done
+	VCVTPH2PS (CX)(BX*2), Z0
+	VMOVUPS   Z0, (AX)(BX*4)
+	ADDQ      $0x10, BX
+	JMP       dequantF16AVX512_x1
+
+dequantF16AVX512_done:
 	VZEROUPPER
 	RET
 
@@ -49,24 +85,55 @@ TEXT ·dequantInt8AVX2(SB), NOSPLIT, $0-40
 	MOVQ rows+24(FP), BX
 	MOVQ cols+32(FP), SI
 
-i8_row:
+dequantInt8AVX2_row:
 	TESTQ BX, BX
-	JE    i8_done
+	JE    dequantInt8AVX2_done
 	XORQ  DI, DI
 
-i8_col:
+dequantInt8AVX2_col:
 	VPMOVSXBD (CX)(DI*1), Y0
 	VCVTDQ2PS Y0, Y0
 	VMULPS    (DX)(DI*4), Y0, Y0
 	VMOVUPS   Y0, (AX)(DI*4)
 	ADDQ      $0x08, DI
 	CMPQ      DI, SI
-	JL        i8_col
+	JL        dequantInt8AVX2_col
 	ADDQ      SI, CX
 	LEAQ      (AX)(SI*4), AX
 	DECQ      BX
-	JMP       i8_row
+	JMP       dequantInt8AVX2_row
 
-i8_done:
+dequantInt8AVX2_done:
+	VZEROUPPER
+	RET
+
+// func dequantInt8AVX512(dst *float32, src *int8, scales *float32, rows int, cols int)
+// Requires: AVX, AVX512F
+TEXT ·dequantInt8AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ scales+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ cols+32(FP), SI
+
+dequantInt8AVX512_row:
+	TESTQ BX, BX
+	JE    dequantInt8AVX512_done
+	XORQ  DI, DI
+
+dequantInt8AVX512_col:
+	VPMOVSXBD (CX)(DI*1), Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS    (DX)(DI*4), Z0, Z0
+	VMOVUPS   Z0, (AX)(DI*4)
+	ADDQ      $0x10, DI
+	CMPQ      DI, SI
+	JL        dequantInt8AVX512_col
+	ADDQ      SI, CX
+	LEAQ      (AX)(SI*4), AX
+	DECQ      BX
+	JMP       dequantInt8AVX512_row
+
+dequantInt8AVX512_done:
 	VZEROUPPER
 	RET
