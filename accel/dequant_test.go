@@ -48,6 +48,10 @@ func TestDequantF16(t *testing.T) {
 		}
 	})
 	require.Panics(t, func() { DequantF16(make([]float32, 3), make([]uint16, 4)) })
+	// every binary16 value through the generic conversion, bit for bit
+	for h := 0; h < 1<<16; h++ {
+		require.Equal(t, math.Float32bits(F16ToF32(uint16(h))), math.Float32bits(f16ToF32(uint16(h))), "%#04x", h)
+	}
 	// every finite binary16 value, under every implementation
 	var all []uint16
 	for h := 0; h < 1<<16; h++ {

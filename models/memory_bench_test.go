@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portolan-sdk/portolan/export"
 )
@@ -159,83 +161,128 @@ func BenchmarkModelMemory(b *testing.B) {
 	}
 }
 
-// BenchmarkDType is the speed cost of compact weights: the same forwards
-// with the models stored f32, f16 and int8 (f16 and int8 panels are
-// dequantised inside every product): a WAY voyage of 128 cells, a WAY
-// stream update after 128 cells (one row: the worst case), a TD forecast
-// of 1 and of 64 series with 20 samples, on one thread.
+// BenchmarkDType is the speed cost of compact weights: the same forward
+// with the model stored f32, f16 and int8 (f16 and int8 panels are
+// dequantised inside every product), the three run in turn in every
+// iteration so that they share the machine's load: a WAY voyage of 128
+// cells, a WAY stream update after 128 cells (one row: the worst case),
+// a TD forecast of 1 and of 64 series with 20 samples, on one thread. It
+// reports the median time of each dtype (f32-ms, f16-ms, int8-ms) and
+// the medians of the per-iteration ratios (f16/f32, int8/f32); ns/op is
+// the three together.
 //
-//	go test -run '^$' -bench BenchmarkDType -count 5 ./models
+//	go test -run '^$' -bench BenchmarkDType -benchtime 20x ./models
 func BenchmarkDType(b *testing.B) {
 	for _, mm := range memoryModels(b) {
+		var cases []dtypeCase
 		for _, dt := range dtypes {
 			conv, err := mm.bundle.Convert(dt)
 			if err != nil {
 				b.Fatal(err)
 			}
+			var cs []func() error
 			if conv.Kind == "way" {
-				benchWAYDType(b, mm.name, dt, conv)
+				cs = wayDTypeCases(b, conv)
 			} else {
-				benchTDDType(b, mm.name, dt, conv)
+				cs = tdDTypeCases(b, conv)
 			}
+			for i, f := range cs {
+				if len(cases) <= i {
+					cases = append(cases, dtypeCase{})
+				}
+				cases[i].run = append(cases[i].run, f)
+			}
+		}
+		names := map[string][]string{"way": {"voyage/L128", "stream/after128"}, "td": {"series1", "series64"}}[mm.bundle.Kind]
+		for i, c := range cases {
+			b.Run(mm.name+"/"+names[i], c.bench)
 		}
 	}
 }
 
-func benchWAYDType(b *testing.B, name string, dt export.DType, bd *export.Bundle) {
+// dtypeCase is one forward under each dtype (f32, f16, int8).
+type dtypeCase struct{ run []func() error }
+
+func (c dtypeCase) bench(b *testing.B) {
+	times := make([][]float64, len(c.run))
+	for _, f := range c.run { // warm up: buffers grown, caches filled
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < b.N; i++ {
+		for k, f := range c.run {
+			t0 := time.Now()
+			if err := f(); err != nil {
+				b.Fatal(err)
+			}
+			times[k] = append(times[k], float64(time.Since(t0).Nanoseconds()))
+		}
+	}
+	ratio := func(k int) float64 {
+		r := make([]float64, len(times[k]))
+		for i := range r {
+			r[i] = times[k][i] / times[0][i]
+		}
+		return median(r)
+	}
+	b.ReportMetric(median(times[0])/1e6, "f32-ms")
+	b.ReportMetric(median(times[1])/1e6, "f16-ms")
+	b.ReportMetric(median(times[2])/1e6, "int8-ms")
+	b.ReportMetric(ratio(1), "f16/f32")
+	b.ReportMetric(ratio(2), "int8/f32")
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// wayDTypeCases returns a voyage of 128 cells and a stream update after
+// 128 cells of a WAY model.
+func wayDTypeCases(b *testing.B, bd *export.Bundle) []func() error {
 	m, err := NewWAY(bd)
 	if err != nil {
 		b.Fatal(err)
 	}
 	cells := randomCells(m, 129)
-	b.Run(fmt.Sprintf("%s/voyage/L128/%s", name, dt), func(b *testing.B) {
-		w := m.NewWork()
-		batch := []Voyage{{Cells: cells[:128], Ship: 1, Departure: 1}}
-		b.ReportMetric(float64(m.Bytes()), "model-B")
-		for i := 0; i < b.N; i++ {
-			if err := m.ForwardBatch(w, batch); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run(fmt.Sprintf("%s/stream/after128/%s", name, dt), func(b *testing.B) {
-		s, err := m.NewStream(1, 1)
-		if err != nil {
+	w := m.NewWork()
+	batch := []Voyage{{Cells: cells[:128], Ship: 1, Departure: 1}}
+	s, err := m.NewStream(1, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 128; i++ {
+		if err := s.Update(&cells[i], true); err != nil {
 			b.Fatal(err)
 		}
-		for i := 0; i < 128; i++ {
-			if err := s.Update(&cells[i], true); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if err := s.Update(&cells[128], false); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
+	return []func() error{
+		func() error { return m.ForwardBatch(w, batch) },
+		func() error { return s.Update(&cells[128], false) },
+	}
 }
 
-func benchTDDType(b *testing.B, name string, dt export.DType, bd *export.Bundle) {
+// tdDTypeCases returns forecasts of 1 and of 64 series (20 samples) of a
+// TD model.
+func tdDTypeCases(b *testing.B, bd *export.Bundle) []func() error {
 	m, err := NewTD(bd)
 	if err != nil {
 		b.Fatal(err)
 	}
+	var out []func() error
 	for _, series := range []int{1, 64} {
-		b.Run(fmt.Sprintf("%s/series%d/%s", name, series, dt), func(b *testing.B) {
-			w := m.NewWork(20)
-			x := make([]float32, series*m.T*m.D)
-			keys := make([]uint64, series)
-			for i := range keys {
-				keys[i] = uint64(i)
-			}
-			b.ReportMetric(float64(m.Bytes()), "model-B")
-			for i := 0; i < b.N; i++ {
-				if err := m.SampleBatch(w, x, keys, 1); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		w := m.NewWork(20)
+		x := make([]float32, series*m.T*m.D)
+		keys := make([]uint64, series)
+		for i := range keys {
+			keys[i] = uint64(i)
+		}
+		out = append(out, func() error { return m.SampleBatch(w, x, keys, 1) })
 	}
+	return out
 }
