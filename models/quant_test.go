@@ -48,7 +48,7 @@ func TestCompactWeights(t *testing.T) {
 			require.Equal(t, f32.Bytes(), full.Bytes())
 			v := readWAYVectors(t)
 			var batch []Voyage
-			for i := 0; i < v.B; i++ {
+			for i := 0; i < 2; i++ { // two voyages: this runs under emulation in make test
 				batch = append(batch, Voyage{Cells: v.cells(f32, i), Ship: int(v.ship[i]), Departure: int(v.dep[i])})
 			}
 			wq, wf := q.NewWork(), full.NewWork()
@@ -76,8 +76,9 @@ func TestCompactWeights(t *testing.T) {
 				require.Less(t, q.Bytes(), f32.Bytes())
 				v := readTDVectorFile(t, filepath.Join(testdata, "conformance", name+".vectors.portolan"))
 				wq, wf := q.NewWork(v.samples), full.NewWork(v.samples)
-				require.NoError(t, q.SampleBatch(wq, v.x, v.keys, v.seed))
-				require.NoError(t, full.SampleBatch(wf, v.x, v.keys, v.seed))
+				n := 2 * q.T * q.D // two series
+				require.NoError(t, q.SampleBatch(wq, v.x[:n], v.keys[:2], v.seed))
+				require.NoError(t, full.SampleBatch(wf, v.x[:n], v.keys[:2], v.seed))
 				require.Equal(t, wf.Mu, wq.Mu)
 				require.Equal(t, wf.Var, wq.Var)
 			})
