@@ -223,6 +223,14 @@ func BenchmarkDequant(b *testing.B) {
 			scales[j] = 0.01
 		}
 		dst := make([]float32, n)
+		b.Run(fmt.Sprintf("f16/%dx%d/F16ToF32", kc, nr), func(b *testing.B) { // the naive loop
+			b.SetBytes(int64(4 * n))
+			for i := 0; i < b.N; i++ {
+				for j, v := range h {
+					dst[j] = F16ToF32(v)
+				}
+			}
+		})
 		for _, impl := range []string{"generic", Implementation()} {
 			restore, _ := use(impl)
 			b.Run(fmt.Sprintf("f16/%dx%d/%s", kc, nr, impl), func(b *testing.B) {
