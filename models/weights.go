@@ -56,8 +56,8 @@ type matrix struct {
 	scales  []float32
 }
 
-// matrix reads tensor name, which must have shape out × in (a matrix
-// whose other dimensions multiply to in may be read by passing dims).
+// matrix reads tensor name, which must have shape out × in, keeping f16
+// and int8 data as stored.
 func (w *weights) matrix(name string, out, in int) matrix {
 	if w.err != nil {
 		return matrix{}
