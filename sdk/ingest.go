@@ -40,8 +40,8 @@ type IngestStats struct {
 //
 // Its memory grows with the vessels present, not with the positions read:
 // per vessel it keeps the cleaning and port-visit state and its voyage in
-// progress reduced to the model's input (trajectory.VoyageStream,
-// trajectory.NestedBuilder). A vessel idle for IngestConfig.Idle is
+// progress reduced to the model's input (trajectory.VoyageStream in
+// progress mode, which holds no points back; trajectory.NestedBuilder). A vessel idle for IngestConfig.Idle is
 // answered then and forgotten. On input in time order the answers are
 // those Predict gives on each vessel's whole track; a position that comes
 // late for its vessel is dropped and counted (trajectory.DropLate), and
@@ -73,7 +73,7 @@ func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, 
 		}
 		return nil
 	}
-	stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, Idle: cfg.Idle},
+	stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, Idle: cfg.Idle, InProgress: true},
 		func(v *trajectory.Vessel) trajectory.VoyageSink {
 			return &voyageInput{d: d, v: v, done: func(in *voyageInput) { jobs = append(jobs, in) }}
 		})
