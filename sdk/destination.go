@@ -215,7 +215,7 @@ func (d *Destinations) voyageInput(t *trajectory.Track) (*trajectory.Voyage, mod
 // input converts the last MaxLen cells of a nested voyage into the model's
 // input, scaling their features.
 func (d *Destinations) input(n *trajectory.Nested) models.Voyage {
-	return d.cellsInput(n.Tail(d.m.MaxLen), n.ShipType, n.Departure)
+	return d.cellsInput(n.Tail(d.nested.MaxLen), n.ShipType, n.Departure)
 }
 
 // cellsInput converts nested cells into the model's input for a ship type
@@ -417,7 +417,7 @@ const predictAllBatch = 16
 // and runs their voyages through the model as one batch. progress, when
 // not nil, is called as vessels finish (from one goroutine at a time).
 func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, progress func(done, total int)) ([]VesselResult, error) {
-	tracks, err := trajectory.Collect(r)
+	tracks, err := trajectory.Collect(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return nil, err
 	}
@@ -459,4 +459,21 @@ func (d *Destinations) predictBatch(ctx context.Context, w *models.WAYWork, trac
 		jobs = append(jobs, voyageJob(v, in, &out[i]))
 	}
 	d.runJobs(w, jobs)
+}
+
+// ctxReader stops a position reader when its context is done (checked
+// every 4096 positions).
+type ctxReader struct {
+	ctx context.Context
+	r   ais.PositionReader
+	n   int
+}
+
+func (c *ctxReader) Next() (*ais.Position, error) {
+	if c.n++; c.n%4096 == 0 {
+		if err := c.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return c.r.Next()
 }
