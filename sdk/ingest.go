@@ -3,6 +3,7 @@ package sdk
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -32,6 +33,7 @@ type IngestStats struct {
 	trajectory.StreamStats
 	Answered int // vessels whose voyage in progress was predicted
 	NoVoyage int // vessels without one (in port, too few clean positions, not a ship)
+	Failed   int // vessels whose prediction failed (ErrOutput: a broken model)
 }
 
 // PredictReader reads positions in time order from r (an archive or a
@@ -61,15 +63,18 @@ func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, 
 		}
 		for _, j := range jobs {
 			results[j.v.MMSI] = j.result
-			if j.result.Err == nil {
+			switch {
+			case j.result.Err == nil:
 				st.Answered++
-			} else {
+			case errors.Is(j.result.Err, ErrNoVoyage):
 				st.NoVoyage++
+			default:
+				st.Failed++
 			}
 		}
 		jobs = jobs[:0]
 		if progress != nil {
-			progress(st.Answered + st.NoVoyage)
+			progress(st.Answered + st.NoVoyage + st.Failed)
 		}
 		return nil
 	}

@@ -76,7 +76,7 @@ func TestConfigLimits(t *testing.T) {
 			require.ErrorIs(t, err, ErrLimit, name)
 		}
 	}
-	for _, n := range []int64{0, 1023, export.MaxBodySize + 1} {
+	for _, n := range []int64{0, 1023, export.HeaderSize + export.MaxBodySize + 1} {
 		_, err := OpenWithConfig(filepath.Join(testdata, "models", "td-demo.portolan"), NewConfig().WithMaxBundleBytes(n))
 		require.ErrorIs(t, err, ErrLimit, "bundle bytes %d", n)
 	}

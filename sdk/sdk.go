@@ -214,7 +214,7 @@ func OpenBytesWithConfig(data []byte, cfg Config) (*Model, error) {
 }
 
 func (c Config) checkBundleBytes() error {
-	if c.bundleBytes < 1<<10 || c.bundleBytes > export.MaxBodySize {
+	if c.bundleBytes < 1<<10 || c.bundleBytes > export.HeaderSize+export.MaxBodySize {
 		return fmt.Errorf("%w: config max bundle bytes %d (1 KiB..2 GiB)", ErrLimit, c.bundleBytes)
 	}
 	return nil
