@@ -76,8 +76,16 @@ var (
 	ErrMissing = errors.New("timeseries: too few observed values")
 )
 
-// MaxValues bounds N·T·D of one set (2^28 values, 1 GiB of float32).
-const MaxValues = 1 << 28
+// Limits of the readers: a file that claims or holds more is refused
+// before anything is allocated from the claim.
+const (
+	// MaxValues bounds N·T·D of one set (2^28 values, 1 GiB of float32).
+	MaxValues = 1 << 28
+	// MaxLineBytes bounds one line of a CSV file (1 MiB).
+	MaxLineBytes = 1 << 20
+	// MaxColumns bounds the columns of a CSV file (16384).
+	MaxColumns = 1 << 14
+)
 
 // Set is N series of T steps × D features, row-major, with NaN for missing
 // values.
@@ -223,6 +231,10 @@ type CSVOptions struct {
 	// Group names a column labelling each series' group (a site, a
 	// region, a vessel) for grouped validation; it is not a feature.
 	Group string
+	// MaxSteps, when positive, refuses a set of more distinct steps (a
+	// model's T: the set's size is then bounded by its rows times T, not
+	// by the square of its rows).
+	MaxSteps int
 }
 
 // ReadCSV reads long-format series by the rules of the package doc.
@@ -279,12 +291,15 @@ func isDecimal(s string) bool {
 
 // ReadCSVWith reads long-format series with options.
 func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrFormat, err)
+	}
+	if len(header) > MaxColumns {
+		return nil, fmt.Errorf("%w: %d columns, more than %d", ErrFormat, len(header), MaxColumns)
 	}
 	names := make([]string, len(header))
 	for i, h := range header {
@@ -377,6 +392,9 @@ func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
 		}
 		rows[k] = rw
 		stepSet[step] = true
+		if o.MaxSteps > 0 && len(stepSet) > o.MaxSteps {
+			return nil, fmt.Errorf("%w: line %d: more than %d distinct steps (the model takes %d)", ErrFormat, line, o.MaxSteps, o.MaxSteps)
+		}
 		if len(rows)*len(featCols) > MaxValues {
 			return nil, fmt.Errorf("%w: more than %d values", ErrFormat, MaxValues)
 		}
@@ -427,6 +445,25 @@ func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
 		}
 	}
 	return s, nil
+}
+
+// lineLimit passes text through, failing on a line longer than
+// MaxLineBytes: encoding/csv would hold a record of any length.
+type lineLimit struct {
+	r   io.Reader
+	run int // bytes since the last newline
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+		} else if l.run++; l.run > MaxLineBytes {
+			return 0, fmt.Errorf("a line longer than %d bytes", MaxLineBytes)
+		}
+	}
+	return n, err
 }
 
 // cell parses a CSV value: NaN for a missing one.

@@ -229,7 +229,7 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := loadSeries(*series, "", "")
+	set, err := loadSeries(*series, "", "", f.Steps())
 	if err != nil {
 		return err
 	}
