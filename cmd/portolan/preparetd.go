@@ -174,6 +174,11 @@ func readTDShard(path string) (*timeseries.Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	return tdShardSet(b, path)
+}
+
+// tdShardSet reads a td-shard bundle (read from path) into a set.
+func tdShardSet(b *export.Bundle, path string) (*timeseries.Set, error) {
 	if b.Kind != "td-shard" {
 		return nil, fmt.Errorf("%s: a %q bundle, not a td-shard (portolan prepare td)", path, b.Kind)
 	}
