@@ -319,6 +319,9 @@ func (r *ForecastRequest) Decode(b []byte) error {
 			r.Series = make([][]float32, 0, min(n, 1024)) // grows with the series present, not the count claimed
 			for i := 0; i < n; i++ {
 				x, err := d.float32s()
+				if err == nil && len(x) == 0 {
+					err = fmt.Errorf("%w: no values", ErrMalformed) // and so at least 2 request bytes per series
+				}
 				if err != nil {
 					return true, fmt.Errorf("series %d: %w", i, err)
 				}

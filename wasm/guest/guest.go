@@ -336,23 +336,23 @@ func forecast(g *guest, req, dst []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Keys != nil && len(r.Keys) != len(r.Series) {
+		return nil, abi.Errorf(abi.BadRequest, "%d keys for %d series", len(r.Keys), len(r.Series))
+	}
 	keys := r.Keys
 	if keys == nil {
-		keys = make([]uint64, len(r.Series))
+		keys = make([]uint64, len(r.Series)) // one per series present in the request
 		for i := range keys {
 			keys[i] = uint64(i)
 		}
 	}
-	if len(keys) != len(r.Series) {
-		return nil, abi.Errorf(abi.BadRequest, "%d keys for %d series", len(keys), len(r.Series))
-	}
 	T, D := f.Steps(), f.Features()
-	in := make([]sdk.Series, len(r.Series))
+	var in []sdk.Series // grows with the series checked
 	for i, s := range r.Series {
-		if len(s) != T*D { // checked before anything is allocated for the series
+		if len(s) != T*D {
 			return nil, abi.Errorf(abi.BadInput, "series %d has %d values, the model takes %d steps × %d features", i, len(s), T, D)
 		}
-		in[i] = sdk.Series{Key: keys[i], Values: s}
+		in = append(in, sdk.Series{Key: keys[i], Values: s})
 	}
 	out, err := f.ForecastSeries(ctx, in)
 	if err != nil {
