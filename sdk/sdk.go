@@ -198,6 +198,12 @@ func OpenBytesWithConfig(data []byte, cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newModel(b)
+}
+
+// newModel builds the model of a decoded bundle.
+func newModel(b *export.Bundle) (*Model, error) {
+	var err error
 	m := &Model{Bundle: b}
 	switch b.Kind {
 	case "way":
