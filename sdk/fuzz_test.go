@@ -3,8 +3,8 @@ package sdk
 import (
 	"context"
 	"errors"
-	"math"
 	"maps"
+	"math"
 	"path/filepath"
 	"testing"
 	"time"
@@ -167,4 +167,3 @@ func check(t *testing.T, p *Prediction, err error) {
 		}
 	}
 }
-
