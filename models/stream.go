@@ -69,7 +69,7 @@ func (s *Stream) cache(bi, rows int) []float32 {
 	row := 2 * s.m.hdk
 	c := s.kv[bi]
 	if cap(c) < rows*row {
-		n := min(s.m.MaxLen, max(16, 2*cap(c)/row, rows))
+		n := min(s.m.MaxLen, max(2, 2*cap(c)/row, rows))
 		grown := make([]float32, n*row)
 		copy(grown, c[:s.n*row])
 		s.kv[bi] = grown

@@ -301,7 +301,7 @@ func TestCancellation(t *testing.T) {
 			return err
 		},
 		"PredictReader": func(ctx context.Context) error {
-			_, _, err := d.PredictReader(ctx, &sliceReader{ps: feed}, IngestConfig{}, nil)
+			_, _, err := d.PredictReader(ctx, &sliceReader{ps: many}, IngestConfig{}, nil)
 			return err
 		},
 		"ForecastSeries": func(ctx context.Context) error {

@@ -43,7 +43,6 @@ type Stream struct {
 	departs int            // v.departs when ms was last rebuilt
 	stale   bool           // ms must be rebuilt (the ship type changed)
 	dropped int
-	last    time.Time // time of the latest position pushed
 	x       []float32 // reused: a cell's scaled features
 }
 
@@ -94,9 +93,6 @@ func (d *Destinations) NewStream(mmsi uint32, shipType ais.Opt[int]) (*Stream, e
 	return s, nil
 }
 
-// MMSI returns the vessel's MMSI.
-func (s *Stream) MMSI() uint32 { return s.mmsi }
-
 // Dropped returns how many positions cleaning has dropped.
 func (s *Stream) Dropped() int { return s.dropped }
 
@@ -114,9 +110,6 @@ func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error)
 	}
 	if cat := trajectory.ShipCategory(p.Static.ShipType); p.Static.ShipType.Valid && cat != s.ship {
 		s.ship, s.stale = cat, true
-	}
-	if p.Time.After(s.last) {
-		s.last = p.Time
 	}
 	if s.seg.Push(trajectory.PointOf(p)) != "" {
 		s.dropped++
@@ -221,6 +214,3 @@ func (s *Stream) Bytes() int {
 	}
 	return n
 }
-
-// Last returns the time of the latest position pushed (zero before one).
-func (s *Stream) Last() time.Time { return s.last }
