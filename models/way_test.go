@@ -313,6 +313,8 @@ func TestConfigLimits(t *testing.T) {
 		{"way-demo", "n_features", wayMaxFeatures + 1}, {"way-demo", "max_len", 0}, {"way-demo", "n_heads", -1},
 		{"td-demo", "T", tdMaxT + 1}, {"td-demo", "D", tdMaxD + 1}, {"td-demo", "hidden", tdMaxHidden + 1},
 		{"td-demo", "dense", tdMaxDense + 1}, {"td-demo", "layers", tdMaxLayers + 1}, {"td-demo", "T", 0},
+		{"td-transformer-mc-td", "heads", tdMaxHeads + 1}, {"td-transformer-mc-td", "ffn", tdMaxFFN + 1},
+		{"td-transformer-mc-td", "heads", 3}, {"td-transformer-mc-td", "ffn", 0}, {"td-transformer-none", "T", tdMaxT + 1},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			b, err := export.ReadFile(filepath.Join(testdata, "models", tc.bundle+".portolan"))

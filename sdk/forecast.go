@@ -40,13 +40,19 @@ type Forecaster struct {
 	m   *models.TD
 }
 
-// Forecaster returns the forecaster of a "td" model.
+// Forecaster returns the forecaster of a "td" model. A model whose
+// forecasts under cfg (samples, threads) would need more working memory
+// than Config.WithMaxWorkBytes is refused with ErrLimit.
 func (m *Model) Forecaster(cfg Config) (*Forecaster, error) {
 	if m.td == nil {
 		return nil, fmt.Errorf("%w: %q model is not a time-series regressor", ErrKind, m.Kind())
 	}
 	if err := cfg.check(); err != nil {
 		return nil, err
+	}
+	if need := int64(cfg.threads) * m.td.WorkBytes(cfg.samples, forecastBatch); need > cfg.workBytes {
+		return nil, fmt.Errorf("%w: forecasts of %d samples on %d threads need %d MiB of working memory (T %d, hidden %d), over the limit of %d MiB (Config.WithMaxWorkBytes)",
+			ErrLimit, cfg.samples, cfg.threads, need>>20, m.td.T, m.td.Hidden, cfg.workBytes>>20)
 	}
 	return &Forecaster{cfg: cfg, m: m.td}, nil
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// withTensor returns a copy of the demo bundle name with every value of
-// tensor t set to v and config keys changed.
+// hostileBundle returns a copy of the demo bundle name with every value
+// of each named tensor set to its value and config keys changed.
 func hostileBundle(t testing.TB, name string, tensors map[string]float32, config export.Config) []byte {
 	b, err := export.ReadFile(filepath.Join(testdata, "models", name))
 	require.NoError(t, err)
@@ -68,6 +68,8 @@ func TestConfigLimits(t *testing.T) {
 		"series 0":           NewConfig().WithMaxSeries(0),
 		"series 2^24+1":      NewConfig().WithMaxSeries(1<<24 + 1),
 		"cells over max_len": NewConfig().WithMaxCells(513),
+		"work 1 MiB - 1":     NewConfig().WithMaxWorkBytes(1<<20 - 1),
+		"work 1 TiB + 1":     NewConfig().WithMaxWorkBytes(1<<40 + 1),
 	} {
 		_, err := way.Destinations(c)
 		require.ErrorIs(t, err, ErrLimit, name)
@@ -194,6 +196,50 @@ func TestForecastLimits(t *testing.T) {
 	out, err := f.Forecast(context.Background(), series[:3])
 	require.NoError(t, err)
 	require.Len(t, out, 3)
+}
+
+// TestForecastWorkLimit: a transformer bundle of under 3 MB whose config
+// is within every limit (T 4096, ffn 8192) but whose forecasts would need
+// gigabytes of activations is refused by Forecaster with ErrLimit before
+// anything is allocated; a small model's many samples on many threads
+// likewise under a smaller cap; the demo model passes the default cap.
+func TestForecastWorkLimit(t *testing.T) {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "td-transformer-mc-td.portolan"))
+	require.NoError(t, err)
+	const T, ffn = 4096, 8192
+	H := b.Config["hidden"].(int64)
+	b.Config["T"], b.Config["ffn"] = int64(T), int64(ffn)
+	for i := range b.Tensors {
+		tn := &b.Tensors[i]
+		switch {
+		case tn.Name == "pos":
+			*tn = export.NewF32("pos", []int{1, T, int(H)}, make([]float32, T*int(H)))
+		case strings.HasSuffix(tn.Name, ".linear1.weight"):
+			*tn = export.NewF32(tn.Name, []int{ffn, int(H)}, make([]float32, ffn*int(H)))
+		case strings.HasSuffix(tn.Name, ".linear1.bias"):
+			*tn = export.NewF32(tn.Name, []int{ffn}, make([]float32, ffn))
+		case strings.HasSuffix(tn.Name, ".linear2.weight"):
+			*tn = export.NewF32(tn.Name, []int{int(H), ffn}, make([]float32, ffn*int(H)))
+		}
+	}
+	data, err := export.Marshal(b)
+	require.NoError(t, err)
+	require.Less(t, len(data), 3<<20)
+	m, err := OpenBytes(data)
+	require.NoError(t, err, "every config value is within its limit")
+	_, err = m.Forecaster(NewConfig())
+	require.ErrorIs(t, err, ErrLimit)
+	require.Contains(t, err.Error(), "WithMaxWorkBytes")
+	require.Greater(t, m.td.WorkBytes(20, forecastBatch), int64(2<<30), "the refused forecast needs gigabytes")
+	_, err = m.Forecaster(NewConfig().WithSamples(1).WithMaxWorkBytes(1 << 40))
+	require.NoError(t, err, "a host that means it can raise the cap")
+
+	demo, err := Open(filepath.Join(testdata, "models", "td-demo.portolan"))
+	require.NoError(t, err)
+	_, err = demo.Forecaster(NewConfig())
+	require.NoError(t, err)
+	_, err = demo.Forecaster(NewConfig().WithSamples(10000).WithThreads(64).WithMaxWorkBytes(1 << 20))
+	require.ErrorIs(t, err, ErrLimit)
 }
 
 // TestForecastRefusesNonFiniteOutput: weights that overflow give

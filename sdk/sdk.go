@@ -61,6 +61,7 @@ type Config struct {
 	bundleBytes int64
 	cells       int
 	series      int
+	workBytes   int64
 }
 
 // Defaults and ranges of Config's limits.
@@ -72,6 +73,10 @@ const (
 	// DefaultMaxSeries is how many series one forecast call takes at most
 	// by default (2^20; the range is 1..2^24).
 	DefaultMaxSeries = 1 << 20
+	// DefaultMaxWorkBytes is how much working memory a forecaster may
+	// need beside its model by default (1 GiB; the demo model needs about
+	// 0.8 MiB at 20 samples, 330 MiB at 10,000). The range is 1 MiB..1 TiB.
+	DefaultMaxWorkBytes = 1 << 30
 )
 
 // NewConfig returns the defaults: 20 Monte Carlo samples, seed 1, top 5,
@@ -79,7 +84,7 @@ const (
 // bundles of at most DefaultMaxBundleBytes, voyages of the model's
 // max_len cells, forecast calls of at most DefaultMaxSeries series.
 func NewConfig() Config {
-	return Config{samples: 20, seed: 1, topK: 5, threads: 1, bundleBytes: DefaultMaxBundleBytes, series: DefaultMaxSeries}
+	return Config{samples: 20, seed: 1, topK: 5, threads: 1, bundleBytes: DefaultMaxBundleBytes, series: DefaultMaxSeries, workBytes: DefaultMaxWorkBytes}
 }
 
 // WithThreads sets how many goroutines a call may use (default 1, at most
@@ -123,6 +128,14 @@ func (c Config) WithMaxCells(n int) Config { c.cells = n; return c }
 // refused with ErrLimit before any work.
 func (c Config) WithMaxSeries(n int) Config { c.series = n; return c }
 
+// WithMaxWorkBytes sets how much working memory a forecaster may need
+// beside its model (default DefaultMaxWorkBytes, 1 MiB..1 TiB): the
+// activations of one chunk of Monte Carlo samples on each thread
+// (models.TD.WorkBytes), which grow with the model's steps, width and
+// the samples. Forecaster refuses a model and Config over it with
+// ErrLimit, before any forecast allocates.
+func (c Config) WithMaxWorkBytes(n int64) Config { c.workBytes = n; return c }
+
 // Samples, Seed and TopK return the settings (for hosts that run the
 // runtime elsewhere, such as wasm/host).
 func (c Config) Samples() int { return c.samples }
@@ -137,8 +150,9 @@ func (c Config) check() error {
 	if c.samples < 1 || c.samples > models.MaxSamples || c.topK < 1 || c.topK > 1000 || c.threads < 1 || c.threads > 1024 {
 		return fmt.Errorf("%w: config samples %d (1..%d), top-k %d (1..1000), threads %d (1..1024)", ErrLimit, c.samples, models.MaxSamples, c.topK, c.threads)
 	}
-	if c.cells < 0 || c.series < 1 || c.series > 1<<24 {
-		return fmt.Errorf("%w: config max cells %d (0 for the model's, else 1..max_len), max series %d (1..2^24)", ErrLimit, c.cells, c.series)
+	if c.cells < 0 || c.series < 1 || c.series > 1<<24 || c.workBytes < 1<<20 || c.workBytes > 1<<40 {
+		return fmt.Errorf("%w: config max cells %d (0 for the model's, else 1..max_len), max series %d (1..2^24), max work bytes %d (1 MiB..1 TiB)",
+			ErrLimit, c.cells, c.series, c.workBytes)
 	}
 	if c.ports != nil && c.ports.Len() == 0 {
 		return fmt.Errorf("sdk: config ports: the catalogue is empty")
