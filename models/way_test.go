@@ -276,7 +276,7 @@ func TestWAYBatchMatchesAlone(t *testing.T) {
 }
 
 // TestStreamCacheGrows: a stream's caches follow the cells committed
-// (at most twice what they hold, at least 16 cells), not MaxLen, and a
+// (at most twice what they hold, at least 2 cells), not MaxLen, and a
 // reset keeps them.
 func TestStreamCacheGrows(t *testing.T) {
 	m := loadWAY(t)
@@ -288,7 +288,7 @@ func TestStreamCacheGrows(t *testing.T) {
 	for i := range cells {
 		require.NoError(t, s.Update(&cells[i], true))
 		held := s.Len()
-		require.LessOrEqual(t, s.CacheBytes(), row*max(16, 2*held), "after %d cells", held)
+		require.LessOrEqual(t, s.CacheBytes(), row*max(2, 2*held), "after %d cells", held)
 		require.GreaterOrEqual(t, s.CacheBytes(), row*held)
 	}
 	require.Less(t, s.CacheBytes(), row*m.MaxLen)
