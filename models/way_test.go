@@ -173,7 +173,13 @@ func TestWAYBadInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrShape)
 }
 
+// TestStreamAllocs: a stream's update allocates nothing once its caches
+// hold the cell (its buffers come from a pool, which the race detector
+// empties at random, so the count is checked without it).
 func TestStreamAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
 	m := loadWAY(t)
 	s, err := m.NewStream(1, 1)
 	require.NoError(t, err)
