@@ -17,21 +17,25 @@ import (
 // something at inference.
 var configKeys = map[string][]string{
 	"way": {"d_model", "n_blocks", "n_heads", "d_k", "d_ffn", "sub_len", "n_features", "gru_layers", "n_ports", "n_ship", "max_len", "eta_scale", "ln_eps"},
-	"td":  {"T", "D", "hidden", "dense", "layers", "heads", "alpha", "tau", "y_mean", "y_std", "kind", "backbone"},
+	"td":  {"T", "D", "hidden", "dense", "layers", "heads", "alpha", "tau", "y_mean", "y_std", "kind", "backbone", "ffn", "ln_eps", "norm_first"},
 }
 
-// FuzzBundleConfig sets config values of the demo bundles to arbitrary
-// integers and floats: the runtime refuses the bundle (a config outside
-// docs/MODELS.md's limits, or tensors that do not fit it) or runs it, and
-// what it runs answers with finite numbers or an error — never a panic,
-// never an allocation a config value asks for.
+// FuzzBundleConfig sets config values of the demo bundles (WAY, TD, and
+// the transformer TD when k1 ≥ 128) to arbitrary integers and floats: the
+// runtime refuses the bundle (a config outside docs/MODELS.md's limits,
+// or tensors that do not fit it) or runs it, and what it runs answers
+// with finite numbers or an error — never a panic, never an allocation a
+// config value asks for (forecasters run under a 64 MiB working-memory
+// cap).
 func FuzzBundleConfig(f *testing.F) {
 	f.Add(false, uint8(5), int64(1<<20), uint8(11), 1e300)
 	f.Add(false, uint8(10), int64(6), uint8(12), 0.5)
 	f.Add(true, uint8(0), int64(4096), uint8(9), -1.0)
 	f.Add(true, uint8(2), int64(0), uint8(7), math.Inf(1))
+	f.Add(true, uint8(132), int64(8192), uint8(0), 4096.0) // transformer ffn, T
+	f.Add(true, uint8(133), int64(0), uint8(5), 3.0)       // transformer ln_eps, heads
 	bundles := map[string]*export.Bundle{}
-	for kind, name := range map[string]string{"way": "way-demo.portolan", "td": "td-demo.portolan"} {
+	for kind, name := range map[string]string{"way": "way-demo.portolan", "td": "td-demo.portolan", "transformer": "td-transformer-mc-td.portolan"} {
 		b, err := export.ReadFile(filepath.Join(testdata, "models", name))
 		if err != nil {
 			f.Fatal(err)
@@ -40,13 +44,22 @@ func FuzzBundleConfig(f *testing.F) {
 	}
 	track := simTracks(f, 11, 2, 3)[0]
 	_, set := tdSeries(f)
+	tdSet := make([]Series, len(set.IDs))
+	for i := range tdSet {
+		tdSet[i] = Series{Key: uint64(i), Values: set.Series(i)}
+	}
+	trSeries := randomSeries(8, 6*5) // the transformer's T × D
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, td bool, k1 uint8, v1 int64, k2 uint8, v2 float64) {
 		kind := "way"
 		if td {
 			kind = "td"
 		}
-		b := *bundles[kind] // shallow: only the config is replaced
+		bundle := kind
+		if td && k1 >= 128 {
+			bundle = "transformer"
+		}
+		b := *bundles[bundle] // shallow: only the config is replaced
 		b.Config = maps.Clone(b.Config)
 		keys := configKeys[kind]
 		b.Config[keys[int(k1)%len(keys)]] = v1
@@ -56,11 +69,15 @@ func FuzzBundleConfig(f *testing.F) {
 			return
 		}
 		if td {
-			fc, err := m.Forecaster(NewConfig().WithSamples(3))
+			fc, err := m.Forecaster(NewConfig().WithSamples(3).WithMaxWorkBytes(64 << 20))
 			if err != nil {
 				return
 			}
-			out, err := fc.ForecastSet(ctx, set)
+			series := trSeries
+			if bundle == "td" {
+				series = tdSet
+			}
+			out, err := fc.ForecastSeries(ctx, series)
 			if err != nil {
 				return
 			}
