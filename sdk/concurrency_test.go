@@ -139,15 +139,13 @@ func TestConcurrentForecast(t *testing.T) {
 	for _, fc := range []*Forecaster{f, threaded} {
 		errs := make(chan error, 2*goroutines)
 		parallel(func(g int) {
-			for k := 0; k < 3; k++ {
-				got, err := fc.ForecastSeries(ctx, series)
-				if err != nil || !equalForecasts(want, got) {
-					errs <- errors.New("ForecastSeries differs")
-				}
-				got, err = fc.Forecast(ctx, plain)
-				if err != nil || !equalForecasts(wantPlain, got) {
-					errs <- errors.New("Forecast differs")
-				}
+			got, err := fc.ForecastSeries(ctx, series)
+			if err != nil || !equalForecasts(want, got) {
+				errs <- errors.New("ForecastSeries differs")
+			}
+			got, err = fc.Forecast(ctx, plain)
+			if err != nil || !equalForecasts(wantPlain, got) {
+				errs <- errors.New("Forecast differs")
 			}
 		})
 		close(errs)
@@ -354,13 +352,13 @@ func TestCancellation(t *testing.T) {
 // predictor, half of them cancelled part way through their call; the
 // cancelled ones get the context's error, the others the serial answers.
 func TestCancellationConcurrent(t *testing.T) {
-	f, set := tdSeries(t)
+	m, err := Open(filepath.Join(testdata, "models", "td-lstm-mc-td.portolan"))
+	require.NoError(t, err)
+	f, err := m.Forecaster(NewConfig().WithSamples(8))
+	require.NoError(t, err)
+	series := randomSeries(forecastBatch+8, f.Steps()*f.Features()) // two batches
 	d := openWAY(t)
-	feed := trackFeeds(simTracks(t, 35, 12, 2), 4)
-	var series []Series
-	for k := 0; k < 300; k++ {
-		series = append(series, Series{Key: uint64(k), Values: set.Series(k % len(set.IDs))})
-	}
+	feed := trackFeeds(simTracks(t, 35, 12, 1), 2) // two batches of vessels
 	ctx := context.Background()
 	want, err := f.ForecastSeries(ctx, series)
 	require.NoError(t, err)
