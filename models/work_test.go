@@ -22,23 +22,22 @@ func TestTDWorkBytes(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, name := range []string{"td-demo", "td-lstm-mc-td", "td-transformer-mc-td", "td-transformer-concrete"} {
 		m := loadTDModel(t, name, "")
-		for _, samples := range []int{1, 6, 20, 33, 100} {
-			for _, series := range []int{1, 5, 64} {
-				w := m.NewWork(samples)
-				x := make([]float32, series*m.T*m.D)
-				for i := range x {
-					x[i] = r.Float32()
-				}
-				keys := make([]uint64, series)
-				for i := range keys {
-					keys[i] = uint64(i)
-				}
-				require.NoError(t, m.SampleBatch(w, x, keys, 1))
-				held, est := heldBytes(w), m.WorkBytes(samples, series)
-				require.LessOrEqual(t, held, est, "%s, %d samples, %d series", name, samples, series)
-				scores := int64(4 * m.T * m.T)
-				require.LessOrEqual(t, 3*(est-scores), 4*held, "%s, %d samples, %d series: estimate %d for %d held", name, samples, series, est, held)
+		for _, c := range [][2]int{{1, 1}, {1, 64}, {6, 1}, {6, 13}, {20, 3}, {33, 1}, {100, 2}} {
+			samples, series := c[0], c[1]
+			w := m.NewWork(samples)
+			x := make([]float32, series*m.T*m.D)
+			for i := range x {
+				x[i] = r.Float32()
 			}
+			keys := make([]uint64, series)
+			for i := range keys {
+				keys[i] = uint64(i)
+			}
+			require.NoError(t, m.SampleBatch(w, x, keys, 1))
+			held, est := heldBytes(w), m.WorkBytes(samples, series)
+			require.LessOrEqual(t, held, est, "%s, %d samples, %d series", name, samples, series)
+			scores := int64(4 * m.T * m.T)
+			require.LessOrEqual(t, 3*(est-scores), 4*held, "%s, %d samples, %d series: estimate %d for %d held", name, samples, series, est, held)
 		}
 	}
 }
