@@ -3,13 +3,21 @@ PYTHON ?= /usr/bin/python3
 GO     ?= go
 export PORTOLAN_PYTHON := $(PYTHON)
 
-# Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer.
-FUZZ_SMOKE ?= 20000x
-FUZZ_TIME  ?= 60s
+# Bounded fuzz smoke runs in `make test`; `make fuzz` runs longer. A
+# target is PACKAGE:FUNCTION[:SMOKE COUNT] (default FUZZ_SMOKE); a new
+# interesting input is minimised for at most FUZZ_MINIMIZE (Go's default,
+# a minute, stalls a bounded run). Crashers land in the package's
+# testdata/fuzz and then run in every `go test` as regression tests.
+FUZZ_SMOKE    ?= 20000x
+FUZZ_TIME     ?= 60s
+FUZZ_MINIMIZE ?= 1s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./trajectory/ais:FuzzOpenPositions ./accel:FuzzDot ./accel:FuzzSgemm \
-  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels ./accel:FuzzAttention ./accel:FuzzDequant
+  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels ./accel:FuzzAttention ./accel:FuzzDequant \
+  ./trajectory/ais:FuzzCSVLayouts:5000x ./trajectory/ais:FuzzCSVMap:5000x ./timeseries:FuzzReadCSV:5000x ./timeseries:FuzzReadNPY:5000x \
+  ./internal/mpack:FuzzDecode:5000x ./wasm/abi:FuzzRequests:5000x ./wasm/guest:FuzzHandlers:2000x ./internal/wayprep:FuzzWayShard:2000x \
+  ./cmd/portolan:FuzzTDShard:2000x ./sdk:FuzzBundleConfig:300x ./sdk:FuzzStream:500x
 
-.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
+.PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check deadcode soak wasm conformance
 
 all: build
 
@@ -20,8 +28,28 @@ build:
 	$(GO) build -o bin/portolan ./cmd/portolan
 
 ## test: everything CI runs (installs what it needs first)
-test: setup vet gotest gotest-noasm fuzz-smoke cross pytest conformance jstest
+test: setup check gotest gotest-noasm fuzz-smoke cross pytest conformance jstest
 	@echo "make test: all passed"
+
+## check: the cheap static checks: gofmt and go vet (vet), go.mod and go.sum tidy (direct
+## dependencies not marked indirect), and a rule for every phony target
+check: vet
+	@$(GO) mod tidy -diff >/dev/null 2>&1 || { $(GO) mod tidy -diff; echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	@for t in $$(sed -n 's/^\.PHONY://p' Makefile); do grep -q "^$$t:" Makefile || { echo "phony target $$t has no rule"; exit 1; }; done
+
+## soak: a million streaming updates across 10,000 simulated vessels through the sdk stream
+## manager from four goroutines; prints heap and goroutine samples and fails when the heap
+## grows over the second half or passes its cap (docs/RELIABILITY.md). SOAK_FLAGS adds
+## -soak.updates, -soak.vessels, -soak.workers, -soak.cap (MiB) or -soak.streams (MiB).
+SOAK_FLAGS ?=
+soak:
+	$(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 60m -v ./sdk -args $(SOAK_FLAGS)
+
+## deadcode: functions that no command, example or test reaches (run through go run, not a
+## module dependency); it lists, it does not fail: exported API kept on purpose shows up too
+DEADCODE ?= golang.org/x/tools/cmd/deadcode@v0.52.0
+deadcode:
+	$(GO) run $(DEADCODE) -test ./...
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l . ; echo "gofmt needed"; exit 1; }
@@ -34,13 +62,16 @@ gotest-noasm:
 	$(GO) test -count=1 -tags noasm ./...
 
 fuzz-smoke:
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
-	  echo "fuzz $$fn $(FUZZ_SMOKE)"; \
-	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_SMOKE) $$pkg || exit 1; done
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; n=$${rest#*:}; \
+	  if [ "$$n" = "$$rest" ]; then n=$(FUZZ_SMOKE); fi; \
+	  echo "fuzz $$fn $$n"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$$n -fuzzminimizetime=$(FUZZ_MINIMIZE) $$pkg || exit 1; done
 
+## fuzz: every fuzz target for FUZZ_TIME (default a minute each)
 fuzz:
-	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
-	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_TIME) $$pkg || exit 1; done
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; rest=$${t#*:}; fn=$${rest%%:*}; \
+	  echo "fuzz $$fn $(FUZZ_TIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZ_TIME) -fuzzminimizetime=10s $$pkg || exit 1; done
 
 ## cross: every package but the wazero host builds for wasip1/wasm; arm64 builds and its tests run under qemu
 cross:

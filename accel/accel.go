@@ -91,13 +91,6 @@ func ReLU(x []float32) {
 	}
 }
 
-// Sigmoid returns 1/(1+e^-x) in float32 (computed through float64 exp, so
-// the result is the correctly rounded float32 of a float64-accurate value).
-func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-
-// Tanh returns tanh(x) in float32 (through float64).
-func Tanh(x float32) float32 { return float32(math.Tanh(float64(x))) }
-
 // SoftmaxInPlace replaces x by softmax(x): e^(x[i]−max)/Σ e^(x[j]−max),
 // with the exponentials from Exp (relative error below 4·2⁻²³) and the sum
 // in float64 (four partial sums, lanes i mod 4, added in order). Masked

@@ -77,6 +77,10 @@ func TestRoundTrip(t *testing.T) {
 			viaReader, err := Read(bytes.NewReader(data))
 			require.NoError(t, err)
 			require.Equal(t, got, viaReader)
+
+			var buf bytes.Buffer
+			require.NoError(t, Write(&buf, b))
+			require.Equal(t, data, buf.Bytes(), "Write writes what Marshal returns")
 		})
 	}
 }
@@ -308,6 +312,9 @@ func TestValidateOnWrite(t *testing.T) {
 	b.Tensors[0].Shape = []int{5, 3}
 	_, err := Marshal(b)
 	require.ErrorIs(t, err, ErrInvalid)
+	var buf bytes.Buffer
+	require.ErrorIs(t, Write(&buf, b), ErrInvalid)
+	require.Zero(t, buf.Len(), "nothing written for an invalid bundle")
 }
 
 func TestFloat16(t *testing.T) {

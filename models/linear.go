@@ -83,15 +83,6 @@ type layerNorm struct {
 
 func (n *layerNorm) bytes() int { return 4 * (len(n.w) + len(n.b)) }
 
-// forward sets dst = LN(x) row by row (rows of width len(w), strides ldd
-// and ldx; dst may be x).
-func (n *layerNorm) forward(dst []float32, ldd int, x []float32, ldx, rows int) {
-	d := len(n.w)
-	for r := 0; r < rows; r++ {
-		accel.LayerNorm(dst[r*ldd:r*ldd+d], x[r*ldx:r*ldx+d], n.w, n.b, n.eps)
-	}
-}
-
 // addForward sets dst = LN(x + y) row by row (dst may be x or y).
 func (n *layerNorm) addForward(dst []float32, ldd int, x []float32, ldx int, y []float32, ldy, rows int) {
 	d := len(n.w)

@@ -59,6 +59,26 @@ func (m *TD) NewWork(samples int) *TDWork {
 	return &TDWork{samples: samples}
 }
 
+// WorkBytes returns the bytes a TDWork of the given samples (1..
+// MaxSamples) holds once it has run batches of up to the given series:
+// the inputs and activations of one pass of about tdChunkRows sequences
+// (at least the samples of one series), the attention scores of one head,
+// and the results of a batch. A forecast needs this beside the model per thread, and
+// it is known before anything is allocated: a config within every limit
+// can still ask for gigabytes here (sdk.Config.WithMaxWorkBytes caps it).
+func (m *TD) WorkBytes(samples, series int) int64 {
+	rows := int64(min(max(1, series), max(1, tdChunkRows/samples)) * samples)
+	T, H := int64(m.T), int64(m.Hidden)
+	n := rows*T*int64(m.D) + rows*int64(m.Dense) + 2*rows // inputs, dense layer, heads
+	if m.lstm != nil {
+		n += rows*T*5*H + rows*H // gates (4·hidden) and outputs of every step, cells
+	} else {
+		n += rows*T*(7*H+int64(m.enc.ffn)) + rows*H + T*T // e, q k v, attention, out, ffn out; ffn hidden; pooled; scores
+	}
+	n = 4*n + 16*int64(samples)*int64(max(1, series)) // + Mu and Var
+	return n + n/4                                    // grow keeps a quarter to spare
+}
+
 // Samples returns the Monte Carlo samples per series.
 func (w *TDWork) Samples() int { return w.samples }
 

@@ -40,10 +40,6 @@ type tdVectors struct {
 	rel, abs               float64
 }
 
-func readTDVectors(t testing.TB) *tdVectors {
-	return readTDVectorFile(t, filepath.Join(testdata, "conformance", "td-demo.vectors.portolan"))
-}
-
 func readTDVectorFile(t testing.TB, path string) *tdVectors {
 	b, err := export.ReadFile(path)
 	require.NoError(t, err)

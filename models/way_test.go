@@ -173,7 +173,13 @@ func TestWAYBadInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrShape)
 }
 
+// TestStreamAllocs: a stream's update allocates nothing once its caches
+// hold the cell (its buffers come from a pool, which the race detector
+// empties at random, so the count is checked without it).
 func TestStreamAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
 	m := loadWAY(t)
 	s, err := m.NewStream(1, 1)
 	require.NoError(t, err)
@@ -276,7 +282,7 @@ func TestWAYBatchMatchesAlone(t *testing.T) {
 }
 
 // TestStreamCacheGrows: a stream's caches follow the cells committed
-// (at most twice what they hold, at least 16 cells), not MaxLen, and a
+// (at most twice what they hold, at least 2 cells), not MaxLen, and a
 // reset keeps them.
 func TestStreamCacheGrows(t *testing.T) {
 	m := loadWAY(t)
@@ -288,7 +294,7 @@ func TestStreamCacheGrows(t *testing.T) {
 	for i := range cells {
 		require.NoError(t, s.Update(&cells[i], true))
 		held := s.Len()
-		require.LessOrEqual(t, s.CacheBytes(), row*max(16, 2*held), "after %d cells", held)
+		require.LessOrEqual(t, s.CacheBytes(), row*max(2, 2*held), "after %d cells", held)
 		require.GreaterOrEqual(t, s.CacheBytes(), row*held)
 	}
 	require.Less(t, s.CacheBytes(), row*m.MaxLen)
@@ -313,6 +319,8 @@ func TestConfigLimits(t *testing.T) {
 		{"way-demo", "n_features", wayMaxFeatures + 1}, {"way-demo", "max_len", 0}, {"way-demo", "n_heads", -1},
 		{"td-demo", "T", tdMaxT + 1}, {"td-demo", "D", tdMaxD + 1}, {"td-demo", "hidden", tdMaxHidden + 1},
 		{"td-demo", "dense", tdMaxDense + 1}, {"td-demo", "layers", tdMaxLayers + 1}, {"td-demo", "T", 0},
+		{"td-transformer-mc-td", "heads", tdMaxHeads + 1}, {"td-transformer-mc-td", "ffn", tdMaxFFN + 1},
+		{"td-transformer-mc-td", "heads", 3}, {"td-transformer-mc-td", "ffn", 0}, {"td-transformer-none", "T", tdMaxT + 1},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			b, err := export.ReadFile(filepath.Join(testdata, "models", tc.bundle+".portolan"))

@@ -94,8 +94,15 @@ func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 	if v := pre.Visit; v != nil {
 		visit = trajectory.VisitConfig{MaxSpeedKnots: v.MaxSpeedKnots, MinDwell: time.Duration(v.MinDwellS * float64(time.Second))}
 	}
+	cells := w.MaxLen
+	if cfg.cells > 0 {
+		if cfg.cells > w.MaxLen {
+			return nil, fmt.Errorf("%w: config max cells %d is over the model's max_len %d", ErrLimit, cfg.cells, w.MaxLen)
+		}
+		cells = cfg.cells
+	}
 	d := &Destinations{cfg: cfg, m: w, ports: ports, vocab: pre.Ports,
-		nested: trajectory.NestedConfig{Grid: grid, MaxLen: w.MaxLen, SubLen: w.SubLen},
+		nested: trajectory.NestedConfig{Grid: grid, MaxLen: cells, SubLen: w.SubLen},
 		clean:  trajectory.CleanConfig{}.Defaults(), visit: visit.Defaults()}
 	ids := map[string]int{}
 	for i, p := range pre.Ports[1:] {
@@ -176,7 +183,7 @@ func (d *Destinations) Predict(ctx context.Context, t *trajectory.Track) (*Predi
 		return nil, err
 	}
 	j := voyageJob(v, in, nil)
-	return d.finish(&j, w.Logits(0), w.ETA(0)), nil
+	return d.finish(&j, w.Logits(0), w.ETA(0))
 }
 
 // work returns a pooled WAYWork using the given threads.
@@ -208,7 +215,7 @@ func (d *Destinations) voyageInput(t *trajectory.Track) (*trajectory.Voyage, mod
 // input converts the last MaxLen cells of a nested voyage into the model's
 // input, scaling their features.
 func (d *Destinations) input(n *trajectory.Nested) models.Voyage {
-	return d.cellsInput(n.Tail(d.m.MaxLen), n.ShipType, n.Departure)
+	return d.cellsInput(n.Tail(d.nested.MaxLen), n.ShipType, n.Departure)
 }
 
 // cellsInput converts nested cells into the model's input for a ship type
@@ -236,14 +243,17 @@ func voyageJob(v *trajectory.Voyage, in models.Voyage, res *VesselResult) job {
 }
 
 // finish turns the outputs of a job's voyage into a prediction.
-func (d *Destinations) finish(j *job, logits, eta []float32) *Prediction {
+func (d *Destinations) finish(j *job, logits, eta []float32) (*Prediction, error) {
 	P, last := d.m.NPorts, len(j.in.Cells)-1
-	p := d.prediction(logits[last*P:(last+1)*P], eta[last], j.last)
+	p, err := d.prediction(logits[last*P:(last+1)*P], eta[last], j.last)
+	if err != nil {
+		return nil, fmt.Errorf("vessel %d: %w", j.mmsi, err)
+	}
 	p.MMSI, p.Depart, p.Cells = j.mmsi, j.depart, len(j.in.Cells)
 	if j.from >= 0 {
 		p.Departure = portName(d.ports.At(j.from))
 	}
-	return p
+	return p, nil
 }
 
 // runJobs runs the jobs' voyages through the model as one batch and sets
@@ -263,12 +273,12 @@ func (d *Destinations) runJobs(w *models.WAYWork, jobs []job) {
 				jobs[k].res.Err = err
 				continue
 			}
-			jobs[k].res.Prediction = d.finish(&jobs[k], w.Logits(0), w.ETA(0))
+			jobs[k].res.Prediction, jobs[k].res.Err = d.finish(&jobs[k], w.Logits(0), w.ETA(0))
 		}
 		return
 	}
 	for k := range jobs {
-		jobs[k].res.Prediction = d.finish(&jobs[k], w.Logits(k), w.ETA(k))
+		jobs[k].res.Prediction, jobs[k].res.Err = d.finish(&jobs[k], w.Logits(k), w.ETA(k))
 	}
 }
 
@@ -334,7 +344,21 @@ func (d *Destinations) cell(c *trajectory.NestedCell) models.Cell {
 	return models.Cell{Lon: float32(c.Lon), Lat: float32(c.Lat), Hours: c.Hours, X: x}
 }
 
-func (d *Destinations) prediction(logits []float32, etaHours float32, last trajectory.Point) *Prediction {
+// maxETAHours bounds a believable ETA: a century. A larger or non-finite
+// one (which a time cannot hold) comes from a broken model.
+const maxETAHours = 100 * 365.25 * 24
+
+// prediction turns the model's outputs after a voyage's last cell into a
+// prediction, refusing outputs no model should give (ErrOutput).
+func (d *Destinations) prediction(logits []float32, etaHours float32, last trajectory.Point) (*Prediction, error) {
+	for i, v := range logits {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("%w: destination logit %d is %v", ErrOutput, i, v)
+		}
+	}
+	if !(etaHours >= 0 && etaHours <= maxETAHours) {
+		return nil, fmt.Errorf("%w: ETA of %v hours", ErrOutput, etaHours)
+	}
 	probs := softmax(logits)
 	idx := make([]int, 0, len(probs)-1)
 	for i := 1; i < len(probs); i++ { // class 0 is "unknown", never a destination
@@ -348,7 +372,7 @@ func (d *Destinations) prediction(logits []float32, etaHours float32, last traje
 		port := d.vocab[i]
 		p.Top = append(p.Top, PortProb{Locode: port.Locode, Name: port.Name, Lat: port.Lat, Lon: port.Lon, Prob: probs[i]})
 	}
-	return p
+	return p, nil
 }
 
 func softmax(x []float32) []float64 {
@@ -393,7 +417,7 @@ const predictAllBatch = 16
 // and runs their voyages through the model as one batch. progress, when
 // not nil, is called as vessels finish (from one goroutine at a time).
 func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, progress func(done, total int)) ([]VesselResult, error) {
-	tracks, err := trajectory.Collect(r)
+	tracks, err := trajectory.Collect(&ctxReader{ctx: ctx, r: r})
 	if err != nil {
 		return nil, err
 	}
@@ -435,4 +459,21 @@ func (d *Destinations) predictBatch(ctx context.Context, w *models.WAYWork, trac
 		jobs = append(jobs, voyageJob(v, in, &out[i]))
 	}
 	d.runJobs(w, jobs)
+}
+
+// ctxReader stops a position reader when its context is done (checked
+// every 4096 positions).
+type ctxReader struct {
+	ctx context.Context
+	r   ais.PositionReader
+	n   int
+}
+
+func (c *ctxReader) Next() (*ais.Position, error) {
+	if c.n++; c.n%4096 == 0 {
+		if err := c.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return c.r.Next()
 }

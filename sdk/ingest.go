@@ -3,6 +3,7 @@ package sdk
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -32,6 +33,7 @@ type IngestStats struct {
 	trajectory.StreamStats
 	Answered int // vessels whose voyage in progress was predicted
 	NoVoyage int // vessels without one (in port, too few clean positions, not a ship)
+	Failed   int // vessels whose prediction failed (ErrOutput: a broken model)
 }
 
 // PredictReader reads positions in time order from r (an archive or a
@@ -40,8 +42,8 @@ type IngestStats struct {
 //
 // Its memory grows with the vessels present, not with the positions read:
 // per vessel it keeps the cleaning and port-visit state and its voyage in
-// progress reduced to the model's input (trajectory.VoyageStream,
-// trajectory.NestedBuilder). A vessel idle for IngestConfig.Idle is
+// progress reduced to the model's input (trajectory.VoyageStream in
+// progress mode, which holds no points back; trajectory.NestedBuilder). A vessel idle for IngestConfig.Idle is
 // answered then and forgotten. On input in time order the answers are
 // those Predict gives on each vessel's whole track; a position that comes
 // late for its vessel is dropped and counted (trajectory.DropLate), and
@@ -61,19 +63,22 @@ func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, 
 		}
 		for _, j := range jobs {
 			results[j.v.MMSI] = j.result
-			if j.result.Err == nil {
+			switch {
+			case j.result.Err == nil:
 				st.Answered++
-			} else {
+			case errors.Is(j.result.Err, ErrNoVoyage):
 				st.NoVoyage++
+			default:
+				st.Failed++
 			}
 		}
 		jobs = jobs[:0]
 		if progress != nil {
-			progress(st.Answered + st.NoVoyage)
+			progress(st.Answered + st.NoVoyage + st.Failed)
 		}
 		return nil
 	}
-	stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, Idle: cfg.Idle},
+	stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, Idle: cfg.Idle, InProgress: true},
 		func(v *trajectory.Vessel) trajectory.VoyageSink {
 			return &voyageInput{d: d, v: v, done: func(in *voyageInput) { jobs = append(jobs, in) }}
 		})

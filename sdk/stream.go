@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/portolan-sdk/portolan/models"
 	"github.com/portolan-sdk/portolan/trajectory"
@@ -11,52 +12,85 @@ import (
 )
 
 // Stream predicts one vessel's destination as its AIS positions arrive.
+// It applies the rules of Destinations.Predict, with the same
+// configuration, to the positions so far: cleaning
+// (trajectory.CleanConfig.Check; a position earlier than the last kept one
+// is dropped, since a stream cannot reorder), port visits and voyage
+// boundaries (trajectory.Segmenter in progress mode) and the nested
+// sequence (trajectory.NestedBuilder). After each position its answer is
+// the one Predict gives on the track so far.
+//
+// Its memory follows the voyage in progress, not the positions pushed:
+// the last cells the model reads (Config.WithMaxCells) with a few points
+// each, the open cell's selection candidates (at most
+// trajectory.NestedConfig.Capacity points however long the vessel stays in
+// it), and the model's key and value caches, which grow with the cells.
+// A vessel in port holds almost nothing. Bytes estimates it.
+//
 // Each position updates only the newest grid cell of the model's input
 // (the earlier cells' attention keys and values are kept), so an update
-// costs about one cell's worth of computation. It applies the same rules,
-// with the same configuration, as Destinations.Predict on the whole track:
-// cleaning (trajectory.CleanConfig.Check; late points are dropped, since a
-// stream cannot reorder), port visits (trajectory.Visits) and
-// nested-sequence construction. Not safe for concurrent use.
+// costs about one cell's worth of computation. Not safe for concurrent
+// use; Manager holds many streams for concurrent callers.
 type Stream struct {
-	d    *Destinations
-	mmsi uint32
-	ship int
-	s    *models.Stream
-
-	last    *trajectory.Point // last kept point (cleaning)
+	d       *Destinations
+	mmsi    uint32
+	ship    int
+	seg     *trajectory.Segmenter
+	v       streamVoyage
+	ms      *models.Stream // nil while no voyage is in progress
+	synced  int            // closed cells of the voyage in ms
+	points  int            // the voyage's points when ms was last updated
+	departs int            // v.departs when ms was last rebuilt
+	stale   bool           // ms must be rebuilt (the ship type changed)
 	dropped int
-
-	// the port run in progress: consecutive points inside one port's area
-	runPort           int
-	runFirst, runLast *trajectory.Point  // first and last stopped points of the run
-	afterLast         []trajectory.Point // points since runLast
-
-	// the voyage
-	from      int // departure port (catalogue index) or -1
-	depart    time.Time
-	started   bool
-	prev      *trajectory.Point  // last point of the previous cell (feature context)
-	open      []trajectory.Point // points of the open (newest) cell
-	openFeats [][trajectory.NumFeatures]float32
-	openCell  trajectory.Cell
-	committed []models.Cell
-	sel       []int     // reused: the open cell's selected points
-	x         []float32 // reused: the open cell's scaled features
+	x       []float32 // reused: a cell's scaled features
 }
 
+// streamVoyage is a Stream's VoyageSink: the voyage in progress as its
+// nested sequence.
+type streamVoyage struct {
+	cfg     trajectory.NestedConfig
+	b       *trajectory.NestedBuilder // nil before the first departure and after an arrival
+	from    int                       // departure port (catalogue index), -1 when unknown
+	depart  time.Time
+	open    bool
+	departs int // Depart calls so far
+}
+
+func (v *streamVoyage) Depart(from int, p *trajectory.Point) {
+	if v.b == nil {
+		v.b = trajectory.NewNestedBuilder(v.cfg, p.Time, 0)
+	} else {
+		v.b.Reset(p.Time, 0)
+	}
+	v.from, v.depart, v.open = from, p.Time, true
+	v.departs++
+	v.b.Add(p)
+}
+
+func (v *streamVoyage) Add(p *trajectory.Point) { v.b.Add(p) }
+
+// Arrive lets the voyage's builder go: a vessel in port holds nothing.
+func (v *streamVoyage) Arrive(int) { v.open, v.b = false, nil }
+func (v *streamVoyage) Close()     { v.open, v.b = false, nil }
+
+// inProgress reports whether a voyage of two points or more (what
+// VoyagesOf counts as a voyage) is in progress.
+func (v *streamVoyage) inProgress() bool { return v.open && v.b.Len() >= 2 }
+
 // NewStream starts predicting for a vessel. shipType is its AIS ship and
-// cargo type if known (it may also arrive with the positions' static data).
+// cargo type if known (it may also arrive with the positions' static
+// data). An MMSI that is not a ship station's (a base station, an aid to
+// navigation, a search and rescue aircraft) gets ErrNoVoyage: cleaning
+// drops such tracks whole.
 func (d *Destinations) NewStream(mmsi uint32, shipType ais.Opt[int]) (*Stream, error) {
-	if !trajectory.ValidShipMMSI(mmsi) { // cleaning drops such tracks whole
+	if !trajectory.ValidShipMMSI(mmsi) {
 		return nil, fmt.Errorf("%w: MMSI %d is not a ship station", ErrNoVoyage, mmsi)
 	}
-	ship := trajectory.ShipCategory(shipType)
-	ms, err := d.m.NewStream(ship, 0)
-	if err != nil {
-		return nil, err
-	}
-	return &Stream{d: d, mmsi: mmsi, ship: ship, s: ms, runPort: -1, from: -1}, nil
+	s := &Stream{d: d, mmsi: mmsi, ship: trajectory.ShipCategory(shipType)}
+	s.v = streamVoyage{cfg: d.nested, from: -1}
+	s.seg = trajectory.NewSegmenterConfig(mmsi, trajectory.SegmenterConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, InProgress: true}, &s.v)
+	return s, nil
 }
 
 // Dropped returns how many positions cleaning has dropped.
@@ -64,8 +98,9 @@ func (s *Stream) Dropped() int { return s.dropped }
 
 // Push takes the vessel's next position and returns the updated
 // prediction, or ErrNoVoyage while the vessel is in port (or before its
-// first usable position). Positions must come in time order; late ones are
-// dropped and counted.
+// voyage holds two usable positions). Positions must come in time order;
+// late ones are dropped and counted. The position is only read during the
+// call.
 func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -73,155 +108,109 @@ func (s *Stream) Push(ctx context.Context, p *ais.Position) (*Prediction, error)
 	if p.MMSI != s.mmsi {
 		return nil, fmt.Errorf("sdk: position of vessel %d pushed to the stream of %d", p.MMSI, s.mmsi)
 	}
-	pt := trajectory.PointOf(p)
-	if s.d.clean.Check(s.last, &pt) != "" {
-		s.dropped++
-		return s.current()
-	}
 	if cat := trajectory.ShipCategory(p.Static.ShipType); p.Static.ShipType.Valid && cat != s.ship {
-		s.ship = cat
-		if err := s.rebuild(); err != nil {
-			return nil, err
-		}
+		s.ship, s.stale = cat, true
 	}
-	// port visits, as trajectory.Visits finds them
-	port, _, in := s.d.ports.Within(pt.Lat, pt.Lon)
-	if !in || port != s.runPort {
-		if s.visit() {
-			// the run was a visit: a new voyage starts at its last stopped point
-			from, start, rest := s.runPort, *s.runLast, s.afterLast
-			s.resetVoyage(from, start.Time)
-			if err := s.feed(start); err != nil {
-				return nil, err
-			}
-			for _, q := range rest {
-				if err := s.feed(q); err != nil {
-					return nil, err
-				}
-			}
-		}
-		s.runPort, s.runFirst, s.runLast, s.afterLast = -1, nil, nil, s.afterLast[:0]
-		if in {
-			s.runPort = port
-		}
+	if s.seg.Push(trajectory.PointOf(p)) != "" {
+		s.dropped++
 	}
-	if in {
-		if trajectory.Speed(s.last, &pt) <= s.d.visit.MaxSpeedKnots {
-			q := pt
-			if s.runFirst == nil {
-				s.runFirst = &q
-			}
-			s.runLast = &q
-			s.afterLast = s.afterLast[:0]
-		} else if s.runLast != nil {
-			s.afterLast = append(s.afterLast, pt)
-		}
+	if !s.v.inProgress() {
+		s.ms, s.synced, s.points = nil, 0, 0 // in port: let the model's caches go
+		return nil, fmt.Errorf("%w: vessel %d", ErrNoVoyage, s.mmsi)
 	}
-	s.last = &pt
-	if s.visit() {
-		return nil, fmt.Errorf("%w: vessel %d is in port", ErrNoVoyage, s.mmsi)
-	}
-	if err := s.feed(pt); err != nil {
+	if err := s.sync(); err != nil {
 		return nil, err
 	}
-	return s.current()
+	b := s.v.b
+	pred, err := s.d.prediction(s.ms.Logits(), s.ms.ETA(), b.Last())
+	if err != nil {
+		return nil, fmt.Errorf("vessel %d: %w", s.mmsi, err)
+	}
+	pred.MMSI, pred.Depart, pred.Cells = s.mmsi, s.v.depart, s.ms.Len()+1
+	if s.v.from >= 0 {
+		pred.Departure = portName(s.d.ports.At(s.v.from))
+	}
+	return pred, nil
 }
 
-// visit reports whether the current run is a port visit.
-func (s *Stream) visit() bool {
-	return s.runPort >= 0 && s.runFirst != nil && s.runLast.Time.Sub(s.runFirst.Time) >= s.d.visit.MinDwell
-}
-
-func (s *Stream) resetVoyage(from int, depart time.Time) {
-	s.from, s.depart, s.started = from, depart, false
-	s.prev, s.open, s.openFeats, s.committed = nil, s.open[:0], s.openFeats[:0], s.committed[:0]
-}
-
-// feed adds a voyage point: it opens a new cell when the point leaves the
-// open one (committing it), and re-evaluates the open cell. Each point's
-// features are computed once, on arrival, with the voyage's previous point
-// as context.
-func (s *Stream) feed(p trajectory.Point) error {
-	g := s.d.nested.Grid
-	cell := g.Cell(p.Lat, p.Lon)
-	if !s.started {
-		s.started = true
-		if s.depart.IsZero() {
-			s.depart = p.Time
-		}
-		s.open, s.openCell = append(s.open[:0], p), cell
-		s.openFeats = append(s.openFeats[:0], trajectory.PointFeatures(nil, &p, g))
+// sync brings the model's stream up to the voyage: a new departure or a
+// ship type change rebuilds it; otherwise the cells closed since the last
+// push are committed (sliding the window, a rebuild, when it is full) and
+// the open cell is evaluated.
+func (s *Stream) sync() error {
+	b := s.v.b
+	if s.ms == nil || s.stale || s.departs != s.v.departs {
 		return s.rebuild()
 	}
-	prev := s.open[len(s.open)-1]
-	f := trajectory.PointFeatures(&prev, &p, g)
-	if cell != s.openCell {
-		if err := s.commit(s.openInput()); err != nil {
-			return err
-		}
-		s.prev = &prev
-		s.open, s.openFeats, s.openCell = s.open[:0], s.openFeats[:0], cell
+	if b.Len() == s.points { // a dropped position: nothing changed
+		return nil
 	}
-	s.open = append(s.open, p)
-	s.openFeats = append(s.openFeats, f)
-	c := s.openInput()
-	return s.s.Update(&c, false)
+	if k := b.Closed() - s.synced; k > 0 {
+		if s.ms.Len()+k > s.d.nested.MaxLen-1 {
+			return s.rebuild()
+		}
+		closed := b.ClosedCells()
+		for i := len(closed) - k; i < len(closed); i++ {
+			if err := s.update(&closed[i], true); err != nil {
+				return err
+			}
+		}
+		s.synced = b.Closed()
+	}
+	open := b.Open()
+	s.points = b.Len()
+	return s.update(&open, false)
 }
 
-// openInput builds the open cell's model input as BuildNested would in the
-// whole voyage (even sampling, hours at the last selected point). Its X is
-// the stream's buffer, valid until the next call.
-func (s *Stream) openInput() models.Cell {
-	s.sel = s.d.nested.Select(s.sel[:0], len(s.open), 0, 0)
+// rebuild evaluates the voyage's last MaxLen cells into a fresh model
+// stream.
+func (s *Stream) rebuild() error {
+	b, dep := s.v.b, s.d.classOf(s.v.from)
+	var err error
+	if s.ms == nil {
+		s.ms, err = s.d.m.NewStream(s.ship, dep)
+	} else {
+		err = s.ms.Reset(s.ship, dep)
+	}
+	if err != nil {
+		return err
+	}
+	s.stale, s.departs = false, s.v.departs
+	tail := b.Tail()
+	for i := range tail {
+		if err := s.update(&tail[i], i < len(tail)-1); err != nil {
+			return err
+		}
+	}
+	s.synced, s.points = b.Closed(), b.Len()
+	return nil
+}
+
+// update evaluates a nested cell as the model stream's newest cell.
+func (s *Stream) update(c *trajectory.NestedCell, commit bool) error {
 	x := s.x[:0]
-	for _, k := range s.sel {
-		x = append(x, s.openFeats[k][:]...)
+	for _, f := range c.Features {
+		x = append(x, f[:]...)
 	}
 	s.x = x
 	s.d.m.Scale(x)
-	lat, lon := s.d.nested.Grid.Centre(s.openCell)
-	last := s.open[s.sel[len(s.sel)-1]].Time
-	return models.Cell{Lon: float32(lon), Lat: float32(lat), Hours: float32(max(0, last.Sub(s.depart).Hours())), X: x}
+	mc := models.Cell{Lon: float32(c.Lon), Lat: float32(c.Lat), Hours: c.Hours, X: x}
+	return s.ms.Update(&mc, commit)
 }
 
-// commit appends a closed cell to the history, sliding the window (a
-// rebuild of the kept cells) when it is full.
-func (s *Stream) commit(c models.Cell) error {
-	c.X = append([]float32(nil), c.X...) // openInput's buffer is reused
-	s.committed = append(s.committed, c)
-	if len(s.committed) >= s.d.m.MaxLen {
-		s.committed = append(s.committed[:0], s.committed[len(s.committed)-(s.d.m.MaxLen-1):]...)
-		return s.rebuild()
-	}
-	return s.s.Update(&c, true)
-}
+// streamBytes is what a Stream holds besides its voyage and its model
+// stream: the Stream, its Segmenter and its feature buffer.
+var streamBytes = int(unsafe.Sizeof(Stream{}) + unsafe.Sizeof(trajectory.Segmenter{}))
 
-// rebuild re-evaluates the kept cells into a fresh model stream (after a
-// new departure, a ship-type change or a window slide).
-func (s *Stream) rebuild() error {
-	if err := s.s.Reset(s.ship, s.d.classOf(s.from)); err != nil {
-		return err
+// Bytes estimates the memory the stream holds: its voyage's nested
+// sequence, the model's caches and buffers, and its own state.
+func (s *Stream) Bytes() int {
+	n := streamBytes + 4*cap(s.x)
+	if s.v.b != nil {
+		n += s.v.b.Bytes()
 	}
-	for i := range s.committed {
-		if err := s.s.Update(&s.committed[i], true); err != nil {
-			return err
-		}
+	if s.ms != nil {
+		n += s.ms.Bytes()
 	}
-	if len(s.open) == 0 {
-		return nil
-	}
-	c := s.openInput()
-	return s.s.Update(&c, false)
-}
-
-func (s *Stream) current() (*Prediction, error) {
-	if !s.started || len(s.open) == 0 {
-		return nil, fmt.Errorf("%w: vessel %d", ErrNoVoyage, s.mmsi)
-	}
-	p := s.d.prediction(s.s.Logits(), s.s.ETA(), s.open[len(s.open)-1])
-	p.MMSI, p.Depart, p.Cells = s.mmsi, s.depart, s.s.Len()+1
-	if s.from >= 0 {
-		p.Departure = portName(s.d.ports.At(s.from))
-	}
-	return p, nil
+	return n
 }

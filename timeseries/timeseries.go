@@ -26,9 +26,24 @@
 //     must all be equal; NaN when it has none.
 //   - A group label must be the same on every row of a series.
 //
-// Missing values stay NaN in a Set. A model fills them with its scaler
-// mean (Set.Fill), so a gap reads as 0 after scaling; the trainer fills
-// with the training mean, the value the bundle stores.
+// # Missing values
+//
+// Missing values stay NaN in a Set. A model serves a series (Set.Check,
+// CheckSeries; sdk.Forecaster applies them before every forecast) when:
+//
+//   - every feature is observed at one step or more. Other cells may be
+//     missing, singly or as whole steps (gaps): they are filled with the
+//     model's scaler mean (Set.Fill), so they read as 0 after scaling, as a
+//     step that temporal dropout drops in training does; the trainer fills
+//     with the training mean, the value the bundle stores.
+//   - no value is infinite (the readers refuse them: an infinite value is
+//     damage, not a gap).
+//
+// A series with no observed value, or with a feature observed at no step,
+// is refused with ErrMissing naming the series and the feature: filling it
+// would present the training mean, a guess, as the series' forecast (an
+// all-missing series used to get a confident forecast with no epistemic
+// spread).
 //
 // Before a model runs a Set, Match puts its feature columns in the order
 // of the model's feature names and refuses missing or unknown columns, so
@@ -55,10 +70,22 @@ var (
 	// ErrColumns is returned by Match when a set's feature columns are not
 	// the ones a model was trained on.
 	ErrColumns = errors.New("timeseries: columns do not match the model")
+	// ErrMissing is returned by Check and CheckSeries for a series the
+	// missing-value policy (package doc) cannot serve: no observed value,
+	// or a feature observed at no step.
+	ErrMissing = errors.New("timeseries: too few observed values")
 )
 
-// MaxValues bounds N·T·D of one set (2^28 values, 1 GiB of float32).
-const MaxValues = 1 << 28
+// Limits of the readers: a file that claims or holds more is refused
+// before anything is allocated from the claim.
+const (
+	// MaxValues bounds N·T·D of one set (2^28 values, 1 GiB of float32).
+	MaxValues = 1 << 28
+	// MaxLineBytes bounds one line of a CSV file (1 MiB).
+	MaxLineBytes = 1 << 20
+	// MaxColumns bounds the columns of a CSV file (16384).
+	MaxColumns = 1 << 14
+)
 
 // Set is N series of T steps × D features, row-major, with NaN for missing
 // values.
@@ -88,6 +115,56 @@ func (s *Set) Fill(fill []float32) {
 			s.X[i] = fill[i%s.D]
 		}
 	}
+}
+
+// CheckSeries applies the missing-value policy (package doc) to one
+// series of T steps × D features, row-major, NaN for a missing value. It
+// returns an error wrapping ErrMissing for a series with no observed value
+// or a feature observed at no step (naming feature k as names[k] when
+// names has D entries, else by its index), or ErrFormat for an infinite
+// value.
+func CheckSeries(x []float32, T, D int, names []string) error {
+	if T < 1 || D < 1 || len(x) != T*D {
+		return fmt.Errorf("%w: %d values for %d steps × %d features", ErrFormat, len(x), T, D)
+	}
+	name := func(k int) string {
+		if len(names) == D {
+			return fmt.Sprintf("%q", names[k])
+		}
+		return fmt.Sprintf("%d", k)
+	}
+	var unseen []string
+	for k := 0; k < D; k++ {
+		seen := false
+		for t := 0; t < T; t++ {
+			v := float64(x[t*D+k])
+			if math.IsInf(v, 0) {
+				return fmt.Errorf("%w: feature %s at step %d is infinite", ErrFormat, name(k), t)
+			}
+			seen = seen || !math.IsNaN(v)
+		}
+		if !seen {
+			unseen = append(unseen, name(k))
+		}
+	}
+	switch {
+	case len(unseen) == D:
+		return fmt.Errorf("%w: no value is observed (every one of the %d steps × %d features is missing)", ErrMissing, T, D)
+	case len(unseen) > 0:
+		return fmt.Errorf("%w: feature(s) %s observed at none of the %d steps (a feature must be observed at one step or more)", ErrMissing, strings.Join(unseen, ", "), T)
+	}
+	return nil
+}
+
+// Check applies CheckSeries to every series of s; the error names the
+// first series refused.
+func (s *Set) Check() error {
+	for i := range s.IDs {
+		if err := CheckSeries(s.Series(i), s.T, s.D, s.Features); err != nil {
+			return fmt.Errorf("series %q: %w", s.IDs[i], err)
+		}
+	}
+	return nil
 }
 
 // Match reorders the feature columns of s to the order of names (a
@@ -154,6 +231,10 @@ type CSVOptions struct {
 	// Group names a column labelling each series' group (a site, a
 	// region, a vessel) for grouped validation; it is not a feature.
 	Group string
+	// MaxSteps, when positive, refuses a set of more distinct steps (a
+	// model's T: the set's size is then bounded by its rows times T, not
+	// by the square of its rows).
+	MaxSteps int
 }
 
 // ReadCSV reads long-format series by the rules of the package doc.
@@ -210,12 +291,15 @@ func isDecimal(s string) bool {
 
 // ReadCSVWith reads long-format series with options.
 func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimit{r: r})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("%w: header: %v", ErrFormat, err)
+	}
+	if len(header) > MaxColumns {
+		return nil, fmt.Errorf("%w: %d columns, more than %d", ErrFormat, len(header), MaxColumns)
 	}
 	names := make([]string, len(header))
 	for i, h := range header {
@@ -308,6 +392,9 @@ func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
 		}
 		rows[k] = rw
 		stepSet[step] = true
+		if o.MaxSteps > 0 && len(stepSet) > o.MaxSteps {
+			return nil, fmt.Errorf("%w: line %d: more than %d distinct steps (the model takes %d)", ErrFormat, line, o.MaxSteps, o.MaxSteps)
+		}
 		if len(rows)*len(featCols) > MaxValues {
 			return nil, fmt.Errorf("%w: more than %d values", ErrFormat, MaxValues)
 		}
@@ -358,6 +445,25 @@ func ReadCSVWith(r io.Reader, o CSVOptions) (*Set, error) {
 		}
 	}
 	return s, nil
+}
+
+// lineLimit passes text through, failing on a line longer than
+// MaxLineBytes: encoding/csv would hold a record of any length.
+type lineLimit struct {
+	r   io.Reader
+	run int // bytes since the last newline
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+		} else if l.run++; l.run > MaxLineBytes {
+			return 0, fmt.Errorf("a line longer than %d bytes", MaxLineBytes)
+		}
+	}
+	return n, err
 }
 
 // cell parses a CSV value: NaN for a missing one.

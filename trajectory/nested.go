@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/portolan-sdk/portolan/internal/rng"
 )
@@ -26,6 +27,9 @@ import (
 //	heading         degrees [0, 360); when absent, the cog (after its own fill)
 //	draught         metres; 0 when absent (no vessel reports a zero draught: AIS itself sends 0 for "not available")
 //	nav_status      AIS navigational status 0..14; 15 ("not defined", AIS's own code for absent) when absent
+//
+// An optional value that is not finite reads as absent (PointOf), so no
+// feature is ever NaN or infinite.
 //
 // The first feature was "eta_remain_h", with 0 for a missing ETA, before the
 // not-reported code existed; a bundle trained on it is refused by name.
@@ -298,6 +302,29 @@ func (b *NestedBuilder) openCell() NestedCell {
 
 // Len returns the number of points added since departure.
 func (b *NestedBuilder) Len() int { return b.n }
+
+// Closed returns how many cells the voyage has left since departure.
+func (b *NestedBuilder) Closed() int { return b.closed }
+
+// ClosedCells returns the closed cells the builder keeps, oldest first:
+// the last min(Closed, MaxLen) cells at least. The slice is valid until
+// the next call.
+func (b *NestedBuilder) ClosedCells() []NestedCell { return b.cells }
+
+// Open returns the open (newest) cell as BuildNested builds it from all
+// its points. It must not be called before the first Add.
+func (b *NestedBuilder) Open() NestedCell { return b.openCell() }
+
+// Bytes estimates the memory the builder holds: its cells, the open
+// cell's candidates and its buffers.
+func (b *NestedBuilder) Bytes() int {
+	const cell, row = int(unsafe.Sizeof(NestedCell{})), int(unsafe.Sizeof([NumFeatures]float32{}))
+	n := int(unsafe.Sizeof(*b)) + cell*(cap(b.cells)+cap(b.tail)) + row*cap(b.feats) + 8*(cap(b.times)+cap(b.sel))
+	for i := range b.cells {
+		n += row * cap(b.cells[i].Features)
+	}
+	return n
+}
 
 // Last returns the latest point added.
 func (b *NestedBuilder) Last() Point { return b.prev }

@@ -12,6 +12,11 @@ import (
 // (Arrive) or is still in progress when the vessel is done (Close). A
 // voyage of a single point is no voyage: VoyagesOf leaves such out, and a
 // sink should too.
+//
+// A Segmenter in progress mode (SegmenterConfig.InProgress) may call
+// Depart again while a voyage is open: the open voyage was a departure
+// that did not happen (the vessel stopped again in the same port) and is
+// forgotten.
 type VoyageSink interface {
 	// Depart starts a voyage at p, from port from (a Ports index, -1 when
 	// unknown: the vessel's first voyage).
@@ -25,6 +30,24 @@ type VoyageSink interface {
 	Close()
 }
 
+// SegmenterConfig configures a Segmenter. Zero fields take their
+// defaults.
+type SegmenterConfig struct {
+	Ports *Ports
+	Clean CleanConfig
+	Visit VisitConfig
+	// InProgress hands every kept point to the sink as it arrives, for
+	// sinks that follow only the voyage in progress (predictors): after
+	// each point the sink's open voyage is the voyage in progress that
+	// VoyagesOf finds on the track so far. Such a Segmenter holds no
+	// points. A voyage that arrives may then hold points past the stop it
+	// arrived at (the stop was not known to be a visit yet), and the
+	// departure from a visit is announced at each stopped point of it
+	// (Depart again, see VoyageSink): sinks that keep finished voyages
+	// must leave this false.
+	InProgress bool
+}
+
 // Segmenter applies VoyagesOf's rules — cleaning (CleanConfig.Check),
 // port visits (Visits) and voyage boundaries (Voyages) — to one vessel's
 // points as they arrive, and hands the voyages to a VoyageSink. On points
@@ -32,34 +55,45 @@ type VoyageSink interface {
 // track; a point earlier than the last kept one is dropped (DropLate), not
 // sorted into place.
 //
-// It holds back only the points of a port run that may still become a
-// visit (at most MinDwell of stopped points, and the moving points of a
-// vessel crossing a port area), so its memory does not grow with the
-// track.
+// By default it holds back the points of a port run that come after the
+// run's first stop while the run may still become a visit (the voyage then
+// ends at that stop), and the moving points after a visit's last stop
+// while another stop may still move the departure: memory that grows with
+// the time a vessel spends moving about one port area, as the finished
+// voyages the sink keeps grow with the track. In progress mode
+// (SegmenterConfig.InProgress) it holds nothing.
 type Segmenter struct {
-	ports *Ports
-	clean CleanConfig
-	visit VisitConfig
-	sink  VoyageSink
-	ok    bool // the MMSI is a ship's
+	ports      *Ports
+	clean      CleanConfig
+	visit      VisitConfig
+	inProgress bool
+	sink       VoyageSink
+	ok         bool // the MMSI is a ship's
 
 	last    Point // last kept point
 	hasLast bool
 	open    bool // a voyage departed and did not arrive
 
-	runPort  int     // port of the run in progress, -1 outside every port area
-	held     []Point // the run's points while it may still become a visit
-	first    int     // index in held of the run's first stopped point, -1 before one
-	isVisit  bool    // the run is a visit (its stopped points span MinDwell)
-	lastStop Point   // the visit's latest stopped point
-	after    []Point // the visit's points after lastStop
+	runPort   int       // port of the run in progress, -1 outside every port area
+	stopped   bool      // the run has a stopped point
+	firstStop time.Time // time of the run's first stopped point
+	held      []Point   // the run's points after its first stop while it may still become a visit
+	isVisit   bool      // the run is a visit (its stopped points span MinDwell)
+	lastStop  Point     // the visit's latest stopped point
+	after     []Point   // the visit's points after lastStop
 }
 
 // NewSegmenter returns a Segmenter of the vessel mmsi that reports to
 // sink. Zero config fields take their defaults.
 func NewSegmenter(mmsi uint32, ports *Ports, clean CleanConfig, visit VisitConfig, sink VoyageSink) *Segmenter {
-	return &Segmenter{ports: ports, clean: clean.Defaults(), visit: visit.Defaults(), sink: sink,
-		ok: ValidShipMMSI(mmsi), runPort: -1, first: -1}
+	return NewSegmenterConfig(mmsi, SegmenterConfig{Ports: ports, Clean: clean, Visit: visit}, sink)
+}
+
+// NewSegmenterConfig returns a Segmenter of the vessel mmsi configured by
+// cfg that reports to sink.
+func NewSegmenterConfig(mmsi uint32, cfg SegmenterConfig, sink VoyageSink) *Segmenter {
+	return &Segmenter{ports: cfg.Ports, clean: cfg.Clean.Defaults(), visit: cfg.Visit.Defaults(), inProgress: cfg.InProgress,
+		sink: sink, ok: ValidShipMMSI(mmsi), runPort: -1}
 }
 
 // Push takes the vessel's next point. It returns the Drop* reason when
@@ -77,42 +111,64 @@ func (s *Segmenter) Push(p Point) string {
 	}
 	stopped := Speed(prev, &p) <= s.visit.MaxSpeedKnots
 	s.last, s.hasLast = p, true
+	pt := &s.last // not &p: that would move every point to the heap
 	port, _, in := s.ports.Within(p.Lat, p.Lon)
 	if s.runPort >= 0 && (!in || port != s.runPort) {
 		s.endRun()
 	}
 	if !in {
-		s.release(&s.last) // not &p: that would move every point to the heap
+		s.release(pt)
 		return ""
 	}
 	if s.runPort < 0 {
-		s.runPort, s.held, s.first, s.isVisit = port, s.held[:0], -1, false
+		s.runPort, s.stopped, s.isVisit, s.held = port, false, false, s.held[:0]
 	}
-	if s.isVisit {
-		if stopped {
-			s.lastStop, s.after = p, s.after[:0]
+	switch {
+	case s.isVisit && stopped: // the departure moves to this stop
+		s.lastStop, s.after = p, s.after[:0]
+		if s.inProgress {
+			s.sink.Depart(s.runPort, pt)
+		}
+	case s.isVisit:
+		if s.inProgress {
+			s.sink.Add(pt)
 		} else {
 			s.after = append(s.after, p)
 		}
-		return ""
-	}
-	s.held = append(s.held, p)
-	if !stopped {
-		return ""
-	}
-	if s.first < 0 {
-		s.first = len(s.held) - 1
-	}
-	if p.Time.Sub(s.held[s.first].Time) >= s.visit.MinDwell {
-		// a visit: the voyage in progress ends at its first stopped point
-		for i := 0; i <= s.first; i++ {
-			s.release(&s.held[i])
+	case !s.stopped:
+		// the points up to the run's first stop are the voyage's, visit or not
+		s.release(pt)
+		if stopped {
+			s.stopped, s.firstStop = true, p.Time
+			s.checkVisit(pt)
 		}
-		s.sink.Arrive(s.runPort)
-		s.open = false
-		s.isVisit, s.lastStop, s.after, s.held = true, p, s.after[:0], s.held[:0]
+	default:
+		if s.inProgress {
+			s.sink.Add(pt)
+		} else {
+			s.held = append(s.held, p)
+		}
+		if stopped {
+			s.checkVisit(pt)
+		}
 	}
 	return ""
+}
+
+// checkVisit makes the run a visit when its stopped points, the latest
+// p, span MinDwell: the voyage in progress ends at the run's first stop
+// (the points held after it were the visit's).
+func (s *Segmenter) checkVisit(p *Point) {
+	if p.Time.Sub(s.firstStop) < s.visit.MinDwell {
+		return
+	}
+	s.sink.Arrive(s.runPort)
+	s.open = false
+	s.isVisit, s.lastStop, s.after, s.held = true, *p, s.after[:0], s.held[:0]
+	if s.inProgress {
+		s.sink.Depart(s.runPort, p)
+		s.open = true
+	}
 }
 
 // release hands a point to the voyage in progress, starting one (of
@@ -127,20 +183,23 @@ func (s *Segmenter) release(p *Point) {
 }
 
 // endRun closes the port run in progress: a visit starts a voyage at its
-// last stopped point; other runs were passages, part of the voyage.
+// last stopped point; other runs were passages, part of the voyage. (In
+// progress mode the sink has these points already.)
 func (s *Segmenter) endRun() {
-	if s.isVisit {
+	switch {
+	case s.inProgress:
+	case s.isVisit:
 		s.sink.Depart(s.runPort, &s.lastStop)
 		s.open = true
 		for i := range s.after {
 			s.sink.Add(&s.after[i])
 		}
-	} else {
+	default:
 		for i := range s.held {
 			s.release(&s.held[i])
 		}
 	}
-	s.runPort, s.held, s.after, s.first, s.isVisit = -1, s.held[:0], s.after[:0], -1, false
+	s.runPort, s.held, s.after, s.stopped, s.isVisit = -1, s.held[:0], s.after[:0], false, false
 }
 
 // Flush ends the input for this vessel: a run in progress that is a visit
@@ -154,6 +213,10 @@ func (s *Segmenter) Flush() {
 	s.sink.Close()
 }
 
+// Held returns the number of points the Segmenter holds back (always 0 in
+// progress mode).
+func (s *Segmenter) Held() int { return len(s.held) + len(s.after) }
+
 // StreamConfig configures a VoyageStream. Zero fields take their defaults.
 type StreamConfig struct {
 	Ports *Ports
@@ -163,6 +226,10 @@ type StreamConfig struct {
 	// before it is flushed and forgotten (its voyage in progress closed).
 	// The default is 24 hours; a negative value keeps every vessel.
 	Idle time.Duration
+	// InProgress runs the vessels' Segmenters in progress mode (see
+	// SegmenterConfig.InProgress): for sinks that follow only the voyage in
+	// progress, which then hold no points back.
+	InProgress bool
 }
 
 // Vessel is what a VoyageStream knows of a vessel: its latest ship type
@@ -236,7 +303,8 @@ func (s *VoyageStream) Push(p *ais.Position) string {
 	f := s.vessels[p.MMSI]
 	if f == nil {
 		f = &followed{v: Vessel{MMSI: p.MMSI}}
-		f.seg = NewSegmenter(p.MMSI, s.cfg.Ports, s.cfg.Clean, s.cfg.Visit, s.newSink(&f.v))
+		f.seg = NewSegmenterConfig(p.MMSI, SegmenterConfig{Ports: s.cfg.Ports, Clean: s.cfg.Clean, Visit: s.cfg.Visit,
+			InProgress: s.cfg.InProgress}, s.newSink(&f.v))
 		s.vessels[p.MMSI] = f
 		if _, ok := s.seen[p.MMSI]; !ok {
 			s.seen[p.MMSI] = struct{}{}

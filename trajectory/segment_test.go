@@ -246,3 +246,76 @@ func TestVoyageStreamCountsVesselsOnce(t *testing.T) {
 	require.Equal(t, 1, st.Evicted)
 	require.Equal(t, 2, closed[244000001], "closed when let go, and again at the end")
 }
+
+// progressSink follows the voyage in progress only, as predictors do.
+type progressSink struct {
+	open     bool
+	from     int
+	depart   time.Time
+	n        int
+	last     trajectory.Point
+	departed int
+}
+
+func (s *progressSink) Depart(from int, p *trajectory.Point) {
+	s.open, s.from, s.depart, s.n, s.last = true, from, p.Time, 1, *p
+	s.departed++
+}
+func (s *progressSink) Add(p *trajectory.Point) { s.n++; s.last = *p }
+func (s *progressSink) Arrive(int)              { s.open = false }
+func (s *progressSink) Close()                  { s.open = false }
+
+// TestSegmenterInProgressMatchesPrefixes: in progress mode, after every
+// point the sink's open voyage (of two points or more) is the voyage in
+// progress VoyagesOf finds on the track so far, and the Segmenter holds no
+// points; the default mode gives the same voyages at the end.
+func TestSegmenterInProgressMatchesPrefixes(t *testing.T) {
+	ports, err := trajectory.NewPorts(sim.BuiltinPorts)
+	require.NoError(t, err)
+	fleet, err := sim.NewFleet(sim.BuiltinNetwork(), sim.BuiltinPorts, sim.Config{Seed: 6, Vessels: 6, Days: 8})
+	require.NoError(t, err)
+	tracks, err := fleet.Tracks()
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for k := 0; k < 120; k++ {
+		tracks = append(tracks, randomWalk(rng, uint32(245000000+k), ports))
+	}
+	cfg := trajectory.SegmenterConfig{Ports: ports, InProgress: true}
+	checked, inPort, inProgress, fromPort := 0, 0, 0, 0
+	for _, tr := range tracks {
+		sink := &progressSink{}
+		s := trajectory.NewSegmenterConfig(tr.MMSI, cfg, sink)
+		step := 1 + len(tr.Points)/300 // about 300 prefixes per track
+		for i, p := range tr.Points {
+			s.Push(p)
+			require.Zero(t, s.Held())
+			if i%step != 0 && i != len(tr.Points)-1 {
+				continue
+			}
+			prefix := &trajectory.Track{MMSI: tr.MMSI, Points: tr.Points[:i+1]}
+			vs, _ := trajectory.VoyagesOf(prefix, ports, trajectory.CleanConfig{}, trajectory.VisitConfig{})
+			want := len(vs) > 0 && vs[len(vs)-1].InProgress()
+			got := sink.open && sink.n >= 2
+			require.Equal(t, want, got, "vessel %d after point %d", tr.MMSI, i)
+			checked++
+			if !want {
+				inPort++
+				continue
+			}
+			inProgress++
+			v := vs[len(vs)-1]
+			if v.From >= 0 {
+				fromPort++
+			}
+			require.Equal(t, v.From, sink.from)
+			require.True(t, v.Depart.Equal(sink.depart))
+			require.Equal(t, len(v.Points), sink.n)
+			require.Equal(t, v.Points[len(v.Points)-1], sink.last)
+		}
+	}
+	require.Greater(t, checked, 5000)
+	require.Greater(t, inPort, 500, "the comparison covers vessels in port")
+	require.Greater(t, inProgress, 2000)
+	require.Greater(t, fromPort, 1000, "the comparison covers voyages from a port visit")
+	t.Logf("%d prefixes: %d in port, %d in progress (%d from a port)", checked, inPort, inProgress, fromPort)
+}

@@ -33,14 +33,26 @@ type Track struct {
 	Points   []Point
 }
 
-// PointOf converts a merged AIS position into a Point.
+// PointOf converts a merged AIS position into a Point. An optional value
+// that is not finite (NaN or ±Inf: no AIS field encodes one, so it comes
+// from a broken or hostile source) is absent, so the missing-value rules
+// of FeatureNames apply to it; a non-finite latitude or longitude is left
+// for cleaning to drop (DropPosition).
 func PointOf(p *ais.Position) Point {
-	pt := Point{Time: p.Time, Lat: p.Lat, Lon: p.Lon, SOG: p.SOG, COG: p.COG, Heading: p.Heading,
-		ROT: p.ROT, NavStatus: p.NavStatus, Draught: p.Static.Draught}
+	pt := Point{Time: p.Time, Lat: p.Lat, Lon: p.Lon, SOG: finite(p.SOG), COG: finite(p.COG), Heading: p.Heading,
+		ROT: finite(p.ROT), NavStatus: p.NavStatus, Draught: finite(p.Static.Draught)}
 	if eta, ok := p.ReportedETA(); ok {
 		pt.ETA = ais.Opt[time.Time]{V: eta, Valid: true}
 	}
 	return pt
+}
+
+// finite returns v, or an absent value when v is not finite.
+func finite(v ais.Opt[float64]) ais.Opt[float64] {
+	if math.IsNaN(v.V) || math.IsInf(v.V, 0) {
+		return ais.Opt[float64]{}
+	}
+	return v
 }
 
 // Collect reads every position from the readers, in turn, and groups them

@@ -126,7 +126,11 @@ func evaluateTD(m *sdk.Model, cfg sdk.Config, seed uint64, path, targets, group 
 	if bins < 1 {
 		return nil, fmt.Errorf("--bins %d: want at least 1", bins)
 	}
-	set, err := loadSeries(path, targets, group)
+	f, err := m.Forecaster(cfg)
+	if err != nil {
+		return nil, err
+	}
+	set, err := loadSeries(path, targets, group, f.Steps())
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +142,6 @@ func evaluateTD(m *sdk.Model, cfg sdk.Config, seed uint64, path, targets, group 
 	}
 	if missing > 0 {
 		return nil, fmt.Errorf("%s: %d of %d series have no target; evaluate needs labelled data", path, missing, len(set.IDs))
-	}
-	f, err := m.Forecaster(cfg)
-	if err != nil {
-		return nil, err
 	}
 	out, err := f.ForecastSet(context.Background(), set)
 	if err != nil {

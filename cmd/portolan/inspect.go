@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/sdk"
 )
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
@@ -20,6 +21,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path := fs.Arg(0)
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() && st.Size() > export.HeaderSize+export.MaxBodySize {
+		return fmt.Errorf("%s: %w: %d bytes, more than any bundle may hold", path, export.ErrTooLarge, st.Size())
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -28,12 +32,20 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	printSummary(stdout, path, len(data), b)
+	if err := printSummary(stdout, path, len(data), b); err != nil {
+		return err
+	}
+	if b.Kind == "way" || b.Kind == "td" {
+		// well formed is not enough: the runtime checks the config against its limits (docs/MODELS.md)
+		if _, err := sdk.OpenBytesWithConfig(data, sdk.NewConfig().WithMaxBundleBytes(export.HeaderSize+export.MaxBodySize)); err != nil {
+			return fmt.Errorf("%s: the bundle is well formed, but the runtime refuses its model: %w", path, err)
+		}
+	}
 	return nil
 }
 
 // printSummary writes a human-readable description of a valid bundle.
-func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
+func printSummary(w io.Writer, path string, size int, b *export.Bundle) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "file\t%s (%d bytes)\n", path, size)
 	fmt.Fprintf(tw, "format\t%s\n", b.Version)
@@ -89,7 +101,9 @@ func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
 		fmt.Fprintf(tw, "metric\t%s = %.6g\n", k, p.Metrics[k])
 	}
 	fmt.Fprintf(tw, "tensors\t%d, %d parameters, %d bytes\n", len(b.Tensors), b.NumParams(), tensorBytes(b))
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
 
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  name\tdtype\tshape\tbytes")
@@ -97,5 +111,5 @@ func printSummary(w io.Writer, path string, size int, b *export.Bundle) {
 		t := &b.Tensors[i]
 		fmt.Fprintf(tw, "  %s\t%s\t%v\t%d\n", t.Name, t.DType, t.Shape, len(t.Data)+4*len(t.Scales))
 	}
-	tw.Flush()
+	return tw.Flush()
 }

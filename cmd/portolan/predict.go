@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/portolan-sdk/portolan/sdk"
+	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/trajectory"
 )
 
@@ -90,13 +91,19 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		defer orderNote(stderr, st.StreamStats)
 	}
 	bar.done()
-	answered := 0
+	answered, failed := 0, 0
 	for _, r := range res {
-		if r.Err == nil {
+		switch {
+		case r.Err == nil:
 			answered++
+		case !errors.Is(r.Err, sdk.ErrNoVoyage):
+			failed++
 		}
 	}
-	extra := fmt.Sprintf("%d vessels: %d with a voyage in progress answered, %d without", len(res), answered, len(res)-answered)
+	extra := fmt.Sprintf("%d vessels: %d with a voyage in progress answered, %d without", len(res), answered, len(res)-answered-failed)
+	if failed > 0 {
+		extra += fmt.Sprintf(", %d failed", failed)
+	}
 	if sum.extra != "" {
 		extra += " (" + sum.extra + ")"
 	}
@@ -105,14 +112,40 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err := sum.check(); err != nil {
 		return err
 	}
-	w := bufio.NewWriter(stdout)
-	defer w.Flush()
-	switch *format {
+	if err := writePredictions(stdout, *format, res); err != nil {
+		return err
+	}
+	return failures(res)
+}
+
+// failures returns an error when a vessel failed for another reason than
+// having no voyage in progress (a model whose outputs are not finite, an
+// input the model refuses): its row says so, and the exit status too.
+func failures(res []sdk.VesselResult) error {
+	n, first := 0, error(nil)
+	for _, r := range res {
+		if r.Err != nil && !errors.Is(r.Err, sdk.ErrNoVoyage) {
+			if n++; first == nil {
+				first = r.Err
+			}
+		}
+	}
+	if n > 0 {
+		return fmt.Errorf("%d vessels failed (the first: %w)", n, first)
+	}
+	return nil
+}
+
+// writePredictions writes the results in a format; any encoding or write
+// error is returned, never a partial or empty line taken for an answer.
+func writePredictions(out io.Writer, format string, res []sdk.VesselResult) error {
+	w := bufio.NewWriter(out)
+	switch format {
 	case "jsonl":
 		for _, r := range res {
 			data, err := json.Marshal(vesselRow(r))
 			if err != nil {
-				return err
+				return fmt.Errorf("vessel %d: %w", r.MMSI, err)
 			}
 			w.Write(append(data, '\n'))
 		}
@@ -142,6 +175,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 				continue
 			}
 			p := r.Prediction
+			if err := finiteNumbers(p.ETAHours, p.Lat, p.Lon); err != nil {
+				return fmt.Errorf("vessel %d: %w", p.MMSI, err)
+			}
 			var dest []string
 			for _, c := range p.Top {
 				dest = append(dest, fmt.Sprintf("%s %.0f%%", c.Locode, 100*c.Prob))
@@ -153,7 +189,20 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.3f,%.3f\t%s\t%s\t%.1f h\n", p.MMSI, r.Name, from, p.Depart.UTC().Format("01-02 15:04"),
 				p.Lat, p.Lon, strings.Join(dest, ", "), p.ETA.UTC().Format("01-02 15:04"), p.ETAHours)
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// finiteNumbers refuses a value a table would print as NaN or ±Inf (JSON
+// refuses them itself).
+func finiteNumbers(vs ...float64) error {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("a non-finite value (%v) cannot be written", v)
+		}
 	}
 	return nil
 }
@@ -180,7 +229,7 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	set, err := loadSeries(*series, "", "")
+	set, err := loadSeries(*series, "", "", f.Steps())
 	if err != nil {
 		return err
 	}
@@ -188,25 +237,33 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *series, err)
 	}
-	w := bufio.NewWriter(stdout)
-	defer w.Flush()
-	if *format == "jsonl" {
-		for i, fc := range out {
+	return writeForecasts(stdout, *format, set, out)
+}
+
+// writeForecasts writes forecasts in a format; any encoding or write
+// error is returned.
+func writeForecasts(out io.Writer, format string, set *timeseries.Set, fcs []sdk.Forecast) error {
+	w := bufio.NewWriter(out)
+	if format == "jsonl" {
+		for i, fc := range fcs {
 			row := forecastRow{ID: set.IDs[i], Forecast: fc, Std: fc.Std()}
 			if t := set.Target[i]; !math.IsNaN(t) {
 				row.Target = &t
 			}
 			data, err := json.Marshal(row)
 			if err != nil {
-				return err
+				return fmt.Errorf("series %q: %w", set.IDs[i], err)
 			}
 			w.Write(append(data, '\n'))
 		}
-		return nil
+		return w.Flush()
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "ID\tMEAN\tSTD\t90% LOW\t90% HIGH\tEPISTEMIC σ\tALEATORIC σ\tTARGET\t")
-	for i, fc := range out {
+	for i, fc := range fcs {
+		if err := finiteNumbers(fc.Mean, fc.Std(), fc.Lo90, fc.Hi90, fc.Epistemic, fc.Aleatoric); err != nil {
+			return fmt.Errorf("series %q: %w", set.IDs[i], err)
+		}
 		tgt := ""
 		if t := set.Target[i]; !math.IsNaN(t) {
 			tgt = fmt.Sprintf("%.1f", t)
@@ -214,7 +271,10 @@ func runForecast(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%s\t\n", set.IDs[i], fc.Mean, fc.Std(), fc.Lo90, fc.Hi90,
 			math.Sqrt(fc.Epistemic), math.Sqrt(fc.Aleatoric), tgt)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // The JSON rows of predict and forecast follow the answer schema

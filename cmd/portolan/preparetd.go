@@ -27,7 +27,7 @@ func runPrepareTD(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	}
-	set, err := loadSeries(*series, *targets, *group)
+	set, err := loadSeries(*series, *targets, *group, 0)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,8 @@ func runPrepareTD(args []string, stdout, stderr io.Writer) error {
 
 // loadSeries reads series by file name: a td shard (.portolan), a .npy
 // with optional .npy targets, or a CSV with an optional group column.
-func loadSeries(path, targets, group string) (*timeseries.Set, error) {
+// maxSteps, when positive (a model's T), bounds the steps a CSV may hold.
+func loadSeries(path, targets, group string, maxSteps int) (*timeseries.Set, error) {
 	if strings.EqualFold(filepath.Ext(path), ".portolan") {
 		if targets != "" || group != "" {
 			return nil, fmt.Errorf("a td shard carries its targets and groups; --targets and --group are for CSV and .npy")
@@ -75,7 +76,7 @@ func loadSeries(path, targets, group string) (*timeseries.Set, error) {
 	}
 	defer closeIn()
 	if !npy {
-		set, err := timeseries.ReadCSVWith(in, timeseries.CSVOptions{Group: group})
+		set, err := timeseries.ReadCSVWith(in, timeseries.CSVOptions{Group: group, MaxSteps: maxSteps})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -173,6 +174,11 @@ func readTDShard(path string) (*timeseries.Set, error) {
 	if err != nil {
 		return nil, err
 	}
+	return tdShardSet(b, path)
+}
+
+// tdShardSet reads a td-shard bundle (read from path) into a set.
+func tdShardSet(b *export.Bundle, path string) (*timeseries.Set, error) {
 	if b.Kind != "td-shard" {
 		return nil, fmt.Errorf("%s: a %q bundle, not a td-shard (portolan prepare td)", path, b.Kind)
 	}

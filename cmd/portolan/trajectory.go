@@ -233,6 +233,7 @@ type voyageWriter struct {
 	format string
 	ports  *trajectory.Ports
 	count  int
+	err    error // the first encoding error (write errors stick to w)
 }
 
 func newVoyageWriter(w io.Writer, format string, ports *trajectory.Ports) *voyageWriter {
@@ -274,22 +275,29 @@ func (vw *voyageWriter) write(mmsi uint32, ship, from, to int, depart, arrive ti
 		props["hours"] = arrive.Sub(depart).Hours()
 	}
 	var data []byte
+	var err error
 	if vw.format == "jsonl" {
-		data, _ = json.Marshal(props)
+		data, err = json.Marshal(props)
 		vw.w.Write(append(data, '\n'))
 	} else {
 		f := geojson.NewFeature(ls)
 		f.Properties = props
-		data, _ = json.Marshal(f)
+		data, err = json.Marshal(f)
 		if vw.count > 0 {
 			vw.w.WriteByte(',')
 		}
 		vw.w.Write(data)
 	}
+	if err != nil && vw.err == nil {
+		vw.err = fmt.Errorf("vessel %d: %w", mmsi, err)
+	}
 	vw.count++
 }
 
 func (vw *voyageWriter) close() error {
+	if vw.err != nil {
+		return vw.err
+	}
 	if vw.format == "geojson" {
 		vw.w.WriteString("]}\n")
 	}

@@ -21,9 +21,27 @@ import (
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 )
 
-// ErrUnsupported is returned for compressed data of a kind feed cannot
-// read (xz).
-var ErrUnsupported = errors.New("feed: unsupported compression")
+var (
+	// ErrUnsupported is returned for compressed data of a kind feed cannot
+	// read (xz).
+	ErrUnsupported = errors.New("feed: unsupported compression")
+	// ErrExpansion is returned when compressed data expands far beyond
+	// what text compresses to (a decompression bomb): past
+	// expansionFloor bytes of output, more than maxRatio times the
+	// compressed bytes read. AIS text compresses 5 to 20 times.
+	ErrExpansion = errors.New("feed: compressed data expands without bound")
+	// ErrTooLarge is returned when standard input holding a zip archive,
+	// which is copied to a temporary file to be read, exceeds maxSpool.
+	ErrTooLarge = errors.New("feed: input too large")
+)
+
+// Bounds on what a hostile input can cost. Variables so tests can lower
+// them.
+var (
+	expansionFloor int64 = 256 << 20 // decompressed bytes always allowed
+	maxRatio       int64 = 250       // decompressed bytes per compressed byte beyond the floor
+	maxSpool       int64 = 16 << 30  // bytes of a zip archive spooled from standard input
+)
 
 // maxWindow bounds the zstd window a stream may ask for: enough for
 // archives made with --long=27, refused beyond that rather than
@@ -61,14 +79,15 @@ func Open(path string, stdin io.Reader) (*Input, error) {
 		}
 		in.file, r = f, f
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	src := &counter{r: r}
+	br := bufio.NewReaderSize(src, 64<<10)
 	head, err := br.Peek(8)
 	if err != nil && err != io.EOF {
 		in.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if ais.CompressionOf(head) != "zip" {
-		s, err := decompress(br, path)
+		s, err := decompress(br, path, src.read, false)
 		if err != nil {
 			in.Close()
 			return nil, err
@@ -113,7 +132,10 @@ func (in *Input) randomAccess(br *bufio.Reader) (io.ReaderAt, int64, error) {
 		return nil, 0, err
 	}
 	in.tmp = f.Name()
-	n, err := io.Copy(f, br)
+	n, err := io.Copy(f, io.LimitReader(br, maxSpool+1))
+	if err == nil && n > maxSpool {
+		err = fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxSpool)
+	}
 	if err != nil {
 		f.Close()
 		return nil, 0, fmt.Errorf("%s: spooling the zip archive: %w", in.path, err)
@@ -147,7 +169,10 @@ func (in *Input) Next() (*Stream, error) {
 		return nil, fmt.Errorf("%s:%s: %w", in.path, f.Name, err)
 	}
 	in.cur = rc
-	s, err := decompress(bufio.NewReaderSize(rc, 64<<10), in.path+":"+f.Name)
+	// the member's text against its compressed size in the archive (rc
+	// is already inflated)
+	packed := int64(min(f.CompressedSize64, 1<<40))
+	s, err := decompress(bufio.NewReaderSize(rc, 64<<10), in.path+":"+f.Name, func() int64 { return packed }, true)
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +198,11 @@ func (in *Input) Close() error {
 }
 
 // decompress wraps br in the decompressors its leading bytes name, layer
-// after layer (a .gz.gz decompresses twice).
-func decompress(br *bufio.Reader, name string) (*Stream, error) {
+// after layer (a .gz.gz decompresses twice). packed returns the compressed
+// bytes read so far: the output of a compressed stream (or of a zip
+// member, zipped) is refused (ErrExpansion) when it runs past
+// expansionFloor and maxRatio times packed.
+func decompress(br *bufio.Reader, name string, packed func() int64, zipped bool) (*Stream, error) {
 	s := &Stream{Name: name, R: br}
 	var closers multiCloser
 	for depth := 0; ; depth++ {
@@ -213,10 +241,44 @@ func decompress(br *bufio.Reader, name string) (*Stream, error) {
 		br = bufio.NewReaderSize(r, 64<<10)
 		s.R = br
 	}
+	if s.Compression != "" || zipped {
+		s.R = &expansionGuard{r: s.R, packed: packed, name: name}
+	}
 	if len(closers) > 0 {
 		s.R = readCloser{s.R, closers}
 	}
 	return s, nil
+}
+
+// counter counts the bytes read through it.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *counter) read() int64 { return c.n }
+
+// expansionGuard fails a decompressed stream that expands like a bomb.
+type expansionGuard struct {
+	r      io.Reader
+	packed func() int64
+	out    int64
+	name   string
+}
+
+func (g *expansionGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	g.out += int64(n)
+	if g.out > expansionFloor && g.out/maxRatio > g.packed() {
+		return 0, fmt.Errorf("%s: %w: %d bytes out of %d compressed (more than %d times)", g.name, ErrExpansion, g.out, g.packed(), maxRatio)
+	}
+	return n, err
 }
 
 type readCloser struct {

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -137,4 +139,72 @@ func TestOpenErrors(t *testing.T) {
 	_, err = io.ReadAll(s.R)
 	require.Error(t, err)
 	in.Close()
+}
+
+// lowBounds lowers the bomb bounds for a test: 1 MiB always allowed, at
+// most 250× beyond, 4 MiB of spooled standard input.
+func lowBounds(t *testing.T) {
+	floor, ratio, spool := expansionFloor, maxRatio, maxSpool
+	expansionFloor, maxSpool = 1<<20, 4<<20
+	t.Cleanup(func() { expansionFloor, maxRatio, maxSpool = floor, ratio, spool })
+}
+
+// TestDecompressionBombs: gzip, zstd, twice-gzipped data and a zip member
+// that expand 1000 times are refused with ErrExpansion as they pass the
+// bound, having read a bounded amount; real text compressed well within
+// the ratio reads whole.
+func TestDecompressionBombs(t *testing.T) {
+	lowBounds(t)
+	zeros := make([]byte, 16<<20) // 16 MiB: compresses about 1000× (gzip) and more (zstd)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var big []byte
+	for len(big) < 3<<20 { // 3 MiB of CSV rows: past the floor, about 3× compressed
+		big = fmt.Appendf(big, "%d,2026-01-01T%02d:%02d:%02d,%.5f,%.5f,%.1f\n", 201000000+rng.IntN(1e8),
+			rng.IntN(24), rng.IntN(60), rng.IntN(60), rng.Float64()*180-90, rng.Float64()*360-180, rng.Float64()*30)
+	}
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		data []byte
+		bomb bool
+	}{
+		"gzip":      {gz(t, zeros), true},
+		"zstd":      {zst(t, zeros), true},
+		"gzip.gzip": {gz(t, gz(t, zeros)), true},
+		"zip":       {zipOf(t, map[string][]byte{"a.nmea": zeros}, []string{"a.nmea"}), true},
+		"zip.gzip":  {zipOf(t, map[string][]byte{"a.nmea.gz": gz(t, zeros)}, []string{"a.nmea.gz"}), true},
+		"text.gzip": {gz(t, big), false},
+		"text.zstd": {zst(t, big), false},
+		"text.zip":  {zipOf(t, map[string][]byte{"a.nmea": big}, []string{"a.nmea"}), false},
+	} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, c.data, 0o644))
+		in, err := Open(path, nil)
+		require.NoError(t, err, name)
+		s, err := in.Next()
+		require.NoError(t, err, name)
+		n, err := io.Copy(io.Discard, s.R)
+		in.Close()
+		if !c.bomb {
+			require.NoError(t, err, name)
+			require.Equal(t, int64(len(big)), n, name)
+			continue
+		}
+		require.ErrorIs(t, err, ErrExpansion, name)
+		require.Less(t, n, int64(8<<20), "%s: stopped early", name)
+	}
+}
+
+// TestSpoolBound: a zip archive on standard input larger than the spool
+// bound is refused.
+func TestSpoolBound(t *testing.T) {
+	lowBounds(t)
+	big := make([]byte, 5<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range big {
+		big[i] = byte(rng.Uint32())
+	}
+	data := zipOf(t, map[string][]byte{"a.txt": big}, []string{"a.txt"})
+	require.Greater(t, len(data), 4<<20)
+	_, err := Open("-", bytes.NewReader(data))
+	require.ErrorIs(t, err, ErrTooLarge)
 }

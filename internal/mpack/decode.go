@@ -23,9 +23,6 @@ func NewDecoder(b []byte) *Decoder { return &Decoder{b: b} }
 // Len returns the number of bytes not yet read.
 func (d *Decoder) Len() int { return len(d.b) - d.off }
 
-// Offset returns the number of bytes read.
-func (d *Decoder) Offset() int { return d.off }
-
 func (d *Decoder) errorf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format+" at byte %d", append([]any{ErrMalformed}, append(args, d.off)...)...)
 }

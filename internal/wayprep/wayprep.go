@@ -446,13 +446,13 @@ func (s *Split) add(b *export.Bundle) error {
 		return fmt.Errorf("%w: per-voyage tensors do not hold %d voyages", export.ErrInvalid, v)
 	}
 	for i := 1; i <= v; i++ {
-		if vc[i] < vc[i-1] {
-			return fmt.Errorf("%w: voyage offsets decrease", export.ErrInvalid)
+		if vc[i] <= vc[i-1] {
+			return fmt.Errorf("%w: voyage %d has no cell (offsets must increase)", export.ErrInvalid, i-1)
 		}
 	}
 	for i := 1; i <= c; i++ {
-		if cp[i] < cp[i-1] {
-			return fmt.Errorf("%w: cell offsets decrease", export.ErrInvalid)
+		if cp[i] <= cp[i-1] {
+			return fmt.Errorf("%w: cell %d has no point (offsets must increase)", export.ErrInvalid, i-1)
 		}
 	}
 	baseC, baseP := s.VoyageCells[len(s.VoyageCells)-1], s.CellPoints[len(s.CellPoints)-1]

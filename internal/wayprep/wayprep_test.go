@@ -162,6 +162,21 @@ func TestReadSplitRefusesBadShards(t *testing.T) {
 		"a missing tensor":       func(b *export.Bundle) { b.Tensors = b.Tensors[:10] },
 		"short per-cell tensor":  func(b *export.Bundle) { b.Tensors[4] = export.NewF32("cell_hours", []int{2}, []float32{1, 2}) },
 		"another kind":           func(b *export.Bundle) { b.Kind = "td-shard" },
+		// a voyage without cells made evaluate's frequency baseline index past the cells
+		"a voyage without cells": func(b *export.Bundle) {
+			b.Tensors[0] = export.NewI32("voyage_cells", []int{3}, []int32{0, 1, 1})
+			for k := 7; k < 11; k++ { // the per-voyage tensors
+				b.Tensors[k] = export.NewI32(b.Tensors[k].Name, []int{2}, []int32{1, 1})
+			}
+		},
+		"a cell without points": func(b *export.Bundle) {
+			b.Tensors[0] = export.NewI32("voyage_cells", []int{2}, []int32{0, 2})
+			b.Tensors[1] = export.NewI32("cell_points", []int{3}, []int32{0, 1, 1})
+			b.Tensors[3] = export.NewF32("cell_centre", []int{2, 2}, []float32{50, 1, 50, 2})
+			for k := 4; k < 7; k++ {
+				b.Tensors[k] = export.NewF32(b.Tensors[k].Name, []int{2}, []float32{1, 2})
+			}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			b := good()
@@ -171,4 +186,49 @@ func TestReadSplitRefusesBadShards(t *testing.T) {
 			require.Error(t, err)
 		})
 	}
+}
+
+// FuzzWayShard throws arbitrary bundles at the WAY shard reader (through
+// the framing, so mutations get past the checksum) and reads every voyage
+// of an accepted split as evaluate does: no panic, and offsets that add
+// up.
+func FuzzWayShard(f *testing.F) {
+	tracks := simTracks(f, 3, 4)
+	ports, err := trajectory.NewPorts(sim.BuiltinPorts)
+	if err != nil {
+		f.Fatal(err)
+	}
+	d, err := Prepare(tracks, ports, DefaultConfig())
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	if _, err := d.Write(dir); err != nil {
+		f.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "way-*.portolan"))
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data[export.HeaderSize:])
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b, err := export.Unmarshal(export.Frame(body))
+		if err != nil {
+			return
+		}
+		s := &Split{VoyageCells: []int32{0}, CellPoints: []int32{0}}
+		if err := s.add(b); err != nil {
+			return
+		}
+		for v := 0; v < s.Voyages(); v++ {
+			n := s.Nested(v)
+			if len(n.Cells) == 0 {
+				t.Fatalf("voyage %d without cells accepted", v)
+			}
+			_ = s.Hours[s.VoyageCells[v]] // evaluate's baseline reads the first cell
+		}
+	})
 }

@@ -91,9 +91,6 @@ func LoadNetworkGeoJSON(data []byte) (*Network, error) {
 	return NewNetwork(lines)
 }
 
-// Len returns the number of nodes.
-func (n *Network) Len() int { return len(n.nodes) }
-
 // Nearest returns the node closest to (lat, lon) and its distance in metres.
 func (n *Network) Nearest(lat, lon float64) (int, float64) {
 	best, bestD := -1, math.Inf(1)

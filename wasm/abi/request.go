@@ -316,11 +316,16 @@ func (r *ForecastRequest) Decode(b []byte) error {
 			if n, err = d.arrayLen(); err != nil {
 				return true, err
 			}
-			r.Series = make([][]float32, n)
-			for i := range r.Series {
-				if r.Series[i], err = d.float32s(); err != nil {
+			r.Series = make([][]float32, 0, min(n, 1024)) // grows with the series present, not the count claimed
+			for i := 0; i < n; i++ {
+				x, err := d.float32s()
+				if err == nil && len(x) == 0 {
+					err = fmt.Errorf("%w: no values", ErrMalformed) // and so at least 2 request bytes per series
+				}
+				if err != nil {
 					return true, fmt.Errorf("series %d: %w", i, err)
 				}
+				r.Series = append(r.Series, x)
 			}
 		case "samples":
 			r.Samples, err = d.count(MaxSamples)
@@ -331,11 +336,13 @@ func (r *ForecastRequest) Decode(b []byte) error {
 			if n, err = d.arrayLen(); err != nil {
 				return true, err
 			}
-			r.Keys = make([]uint64, n)
-			for i := range r.Keys {
-				if r.Keys[i], err = d.d.Uint(); err != nil {
+			r.Keys = make([]uint64, 0, min(n, 1024)) // grows with the keys present
+			for i := 0; i < n; i++ {
+				k, err := d.d.Uint()
+				if err != nil {
 					return true, err
 				}
+				r.Keys = append(r.Keys, k)
 			}
 		default:
 			return false, nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/portolan-sdk/portolan/internal/conformance"
 	"github.com/portolan-sdk/portolan/sdk"
-	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/wasm/abi"
@@ -318,8 +317,9 @@ func streamClose(g *guest, req, dst []byte) ([]byte, error) {
 	return abi.AppendEmpty(dst), nil
 }
 
-// forecast runs the temporal-dropout model on each series. Gaps (NaN) are
-// filled with the model's feature means, as the CLI does.
+// forecast runs the temporal-dropout model on each series. Gaps (NaN)
+// are filled with the model's feature means and the missing-value policy
+// applies, as in the CLI (sdk.Forecaster.ForecastSeries).
 func forecast(g *guest, req, dst []byte) ([]byte, error) {
 	var r abi.ForecastRequest
 	if err := r.Decode(req); err != nil {
@@ -336,30 +336,23 @@ func forecast(g *guest, req, dst []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Keys != nil && len(r.Keys) != len(r.Series) {
+		return nil, abi.Errorf(abi.BadRequest, "%d keys for %d series", len(r.Keys), len(r.Series))
+	}
 	keys := r.Keys
 	if keys == nil {
-		keys = make([]uint64, len(r.Series))
+		keys = make([]uint64, len(r.Series)) // one per series present in the request
 		for i := range keys {
 			keys[i] = uint64(i)
 		}
 	}
-	if len(keys) != len(r.Series) {
-		return nil, abi.Errorf(abi.BadRequest, "%d keys for %d series", len(keys), len(r.Series))
-	}
 	T, D := f.Steps(), f.Features()
-	set := timeseries.Set{T: T, D: D, X: make([]float32, 0, len(r.Series)*T*D)}
+	var in []sdk.Series // grows with the series checked
 	for i, s := range r.Series {
 		if len(s) != T*D {
 			return nil, abi.Errorf(abi.BadInput, "series %d has %d values, the model takes %d steps × %d features", i, len(s), T, D)
 		}
-		set.X = append(set.X, s...)
-	}
-	if mean := m.m.Bundle.Preprocessing.Mean; len(mean) == D {
-		set.Fill(mean)
-	}
-	in := make([]sdk.Series, len(r.Series))
-	for i := range in {
-		in[i] = sdk.Series{Key: keys[i], Values: set.Series(i)}
+		in = append(in, sdk.Series{Key: keys[i], Values: s})
 	}
 	out, err := f.ForecastSeries(ctx, in)
 	if err != nil {
