@@ -137,7 +137,7 @@ jstest: wasm build/wasm/portolan-test.wasm
 # the module with the exports only tests use (a runaway loop, a panic, a bad answer)
 build/wasm/portolan-test.wasm:
 	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -buildmode=c-shared \
-	  -ldflags='-s -w -buildid=' -tags portolan_testexports -o $@ ./wasm/guest
+	  -ldflags='-s -w -buildid=' -tags portolan_accel,portolan_testexports -o $@ ./wasm/guest
 
 ## serve-demo: the demo page on http://127.0.0.1:$(DEMO_PORT): pick or drop an AIS file; destinations,
 ## ETAs and forecasts are computed in the page by the module

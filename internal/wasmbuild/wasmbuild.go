@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,11 @@ const Package = "./wasm/guest"
 // without it.
 const TestTags = "portolan_testexports"
 
+// KernelTag makes the guest import its numeric kernels from the
+// portolan_accel module (internal/kernelabi, docs/WASM.md §7); every
+// build of the guest has it.
+const KernelTag = "portolan_accel"
+
 // Args returns the go command's arguments that build the guest into out:
 // -trimpath and an empty build ID so that the same sources give the same
 // bytes on any machine; -s -w drop the name section and DWARF (function
@@ -32,9 +38,7 @@ func Args(out string, tags ...string) []string {
 
 func args(out, ldflags string, tags []string) []string {
 	args := []string{"build", "-trimpath", "-buildvcs=false", "-buildmode=c-shared", "-ldflags=" + ldflags}
-	if len(tags) > 0 {
-		args = append(args, "-tags="+strings.Join(tags, ","))
-	}
+	args = append(args, "-tags="+strings.Join(append([]string{KernelTag}, tags...), ","))
 	return append(args, "-o", out, Package)
 }
 
@@ -63,6 +67,32 @@ func build(ctx context.Context, root string, args, extra []string) error {
 	cmd.Dir, cmd.Env = root, Env()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("wasmbuild: go %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return nil
+}
+
+// KernelSource is the kernel module's WebAssembly text, and
+// KernelModule the committed module assembled from it
+// (wasm/kernels).
+const (
+	KernelSource = "wasm/kernels/kernels.wat"
+	KernelModule = "wasm/kernels/portolan_accel.wasm"
+)
+
+// ErrNoAssembler is returned by AssembleKernels when wabt's wat2wasm is
+// not installed (scripts/setup.sh installs it).
+var ErrNoAssembler = errors.New("wasmbuild: wat2wasm is not installed (Debian: apt-get install wabt; scripts/setup.sh does)")
+
+// AssembleKernels assembles the kernel module's text with wabt's
+// wat2wasm into out.
+func AssembleKernels(ctx context.Context, root, out string) error {
+	tool, err := exec.LookPath("wat2wasm")
+	if err != nil {
+		return ErrNoAssembler
+	}
+	cmd := exec.CommandContext(ctx, tool, filepath.Join(root, KernelSource), "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("wasmbuild: wat2wasm: %v\n%s", err, b)
 	}
 	return nil
 }

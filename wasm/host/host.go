@@ -34,6 +34,7 @@ type Host struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
+	kernels  *kernelHost
 
 	mu      sync.Mutex
 	slots   []slot
@@ -80,6 +81,10 @@ func New(ctx context.Context, guest []byte, cfg Config) (*Host, error) {
 			h.Close(ctx)
 			return nil, fmt.Errorf("%w: no export %q", ErrGuest, name)
 		}
+	}
+	if err := h.setupKernels(ctx); err != nil {
+		h.Close(ctx)
+		return nil, err
 	}
 	return h, nil
 }

@@ -1,0 +1,146 @@
+//go:build wasm && !noasm
+
+package accel
+
+import (
+	"unsafe"
+
+	"github.com/portolan-sdk/portolan/internal/kernelabi"
+)
+
+// WebAssembly runs the generic kernels, or, in a guest built with the
+// portolan_accel tag whose host supplies them, the kernels of the
+// portolan_accel import module (kernels_wasm.go; docs/WASM.md §7): a
+// WebAssembly SIMD128 module or the host's native code. The imports are
+// asked once, at init; ForceGeneric switches back to the Go code.
+
+// panel is the kernels' gemm panel width (16 or 32), 0 without kernels.
+var panel int
+
+func init() {
+	v, impl, p := kernelsProbe()
+	if v != kernelabi.Version {
+		return
+	}
+	levels = append(levels, kernelabi.ImplName(impl))
+	level = len(levels) - 1
+	if kernelabi.TileRows(p) > 0 {
+		panel = int(p)
+	}
+}
+
+// dotKernelMin is the shortest dot product worth a call to the kernels
+// (shorter ones cost less than the call in Go).
+const dotKernelMin = 64
+
+func f32p(x []float32) unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(x)) }
+
+func dotFast(x, y []float32) float32 {
+	if level == 0 || len(x) < dotKernelMin {
+		return dot(x, y)
+	}
+	_ = y[len(x)-1]
+	return kDot(f32p(x), f32p(y), int32(len(x)))
+}
+
+// tile is the kernels' tile when they multiply, else the generic 6×16.
+func tile() (mr, nr int) {
+	if level > 0 && panel > 0 {
+		return kernelabi.TileRows(int32(panel)), panel
+	}
+	return 6, 16
+}
+
+func gemmFastTile(rows, nr, k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
+
+// inPlaceA: the kernels read A in place.
+func inPlaceA(nr int) bool { return level > 0 && nr == panel }
+
+func gemmFastTileA(rows, nr, k int, a *float32, lda int, b, c *float32, ldc int, alpha float32) {
+	kGemm(int32(rows), int32(nr), int32(k), unsafe.Pointer(a), int32(lda), unsafe.Pointer(b), unsafe.Pointer(c), int32(ldc), alpha)
+}
+
+func expFast(dst, x []float32) int {
+	if level == 0 || len(x) == 0 {
+		return 0
+	}
+	_ = dst[len(x)-1]
+	kExp(f32p(dst), f32p(x), int32(len(x)))
+	return len(x)
+}
+
+func gruRowFast(h, gi, gh []float32, hidden int) int {
+	if level == 0 {
+		return 0
+	}
+	_, _, _ = h[hidden-1], gi[3*hidden-1], gh[3*hidden-1]
+	kGRUGates(f32p(h), f32p(gi), f32p(gh), int32(hidden), 1)
+	return hidden
+}
+
+func lstmRowFast(h, c, g []float32, hidden int) int {
+	if level == 0 {
+		return 0
+	}
+	_, _, _ = h[hidden-1], c[hidden-1], g[4*hidden-1]
+	kLSTMGates(f32p(h), f32p(c), f32p(g), int32(hidden), 1)
+	return hidden
+}
+
+func maxFast(x []float32) (float32, int) {
+	if level == 0 || len(x) == 0 {
+		return 0, 0
+	}
+	return kMax(f32p(x), int32(len(x))), len(x)
+}
+
+func expShiftSumFast(x []float32, shift float32) (float32, int) {
+	if level == 0 || len(x) == 0 {
+		return 0, 0
+	}
+	return kExpShiftSum(f32p(x), int32(len(x)), shift), len(x)
+}
+
+func addLayerNormFast(dst, x, y, w, b []float32, eps float32) bool {
+	n := len(dst)
+	if level == 0 || n == 0 {
+		return false
+	}
+	_, _, _, _ = x[n-1], y[n-1], w[n-1], b[n-1]
+	kAddLayerNorm(f32p(dst), f32p(x), f32p(y), f32p(w), f32p(b), int32(n), eps)
+	return true
+}
+
+// reluFast: the kernels, or Go with a comparison (the max builtin is a
+// call to the runtime in Go's WebAssembly code).
+func reluFast(x []float32) int {
+	if level == 0 || len(x) == 0 {
+		for i, v := range x {
+			if v < 0 {
+				x[i] = 0
+			}
+		}
+		return len(x)
+	}
+	kReLU(f32p(x), int32(len(x)))
+	return len(x)
+}
+
+func segMeanMaxFast(mean, mx, x []float32, seg int) bool {
+	if level == 0 || len(mean) == 0 {
+		return false
+	}
+	_, _ = x[len(mean)*seg-1], mx[len(mean)-1]
+	kSegMeanMax(f32p(mean), f32p(mx), f32p(x), int32(seg), int32(len(mean)))
+	return true
+}
+
+func weightedMax4Fast(dst, u []float32, stride int, a *[4]float32) int {
+	n := len(dst)
+	if level == 0 || n == 0 {
+		return 0
+	}
+	_ = u[3*stride+n-1]
+	kWeightedMax4(f32p(dst), f32p(u), int32(stride), unsafe.Pointer(a), int32(n))
+	return n
+}
