@@ -84,7 +84,7 @@ func fn(name string, results []ValueType, params ...ValueType) Func {
 }
 
 var (
-	none = []ValueType{}
+	none []ValueType
 	i32  = []ValueType{I32}
 	f32  = []ValueType{F32}
 )

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/portolan-sdk/portolan/internal/wasmrun"
 	"github.com/portolan-sdk/portolan/wasm/abi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -17,8 +18,7 @@ import (
 // (its slot is held by the caller).
 type instance struct {
 	mod     api.Module
-	also    []api.Module // its kernel instance, if any
-	kernels *kernelHost
+	kernels *wasmrun.Linker
 	mem     api.Memory
 	fns     map[string]api.Function
 	stderr  *tail
@@ -39,11 +39,11 @@ var exportNames = []string{abi.ExportVersion, abi.ExportAlloc, abi.ExportFree, a
 func (h *Host) newInstance(ctx context.Context) (*instance, error) {
 	stderr := &tail{max: 4 << 10}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithStderr(stderr)
-	mod, also, err := h.kernels.instantiate(ctx, h.rt, h.compiled, cfg)
+	mod, err := h.kernels.Instantiate(ctx, h.rt, h.compiled, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("host: instantiate the guest: %w", err)
 	}
-	in := &instance{mod: mod, also: also, kernels: h.kernels, mem: mod.Memory(), fns: map[string]api.Function{}, stderr: stderr, models: map[*Model]uint32{}}
+	in := &instance{mod: mod, kernels: h.kernels, mem: mod.Memory(), fns: map[string]api.Function{}, stderr: stderr, models: map[*Model]uint32{}}
 	if _, err := in.raw(ctx, abi.ExportInitialize); err != nil {
 		in.close(ctx)
 		return nil, h.fault(ctx, in, fmt.Errorf("host: the guest's _initialize: %w", err))
@@ -62,13 +62,7 @@ func (h *Host) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
-func (in *instance) close(ctx context.Context) {
-	in.kernels.release(in.mod)
-	in.mod.Close(ctx)
-	for _, m := range in.also {
-		m.Close(ctx)
-	}
-}
+func (in *instance) close(ctx context.Context) { in.kernels.Close(ctx, in.mod) }
 
 // raw calls an export by name with integer arguments.
 func (in *instance) raw(ctx context.Context, name string, args ...uint64) ([]uint64, error) {
