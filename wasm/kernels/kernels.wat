@@ -111,11 +111,12 @@
 
   ;; exp(dst, x, n): dst[i] = e^x[i] (accel.Exp); dst may be x.
   (func (export "exp") (param $dst i32) (param $x i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local $left i32)
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (v128.store align=4 (local.get $dst) (call $exp4 (v128.load align=4 (local.get $x))))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
@@ -130,11 +131,12 @@
   ;; dot(x, y, n): Σ x[i]·y[i] as accel's generic dot: four partial sums
   ;; (lanes i mod 4), ((s0+s1)+(s2+s3)), then the tail in order.
   (func (export "dot") (param $x i32) (param $y i32) (param $n i32) (result f32)
-    (local $acc v128) (local $end i32) (local $s f32)
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local $acc v128) (local $left i32) (local $s f32)
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $acc (f32x4.add (local.get $acc)
           (f32x4.mul (v128.load align=4 (local.get $x)) (v128.load align=4 (local.get $y)))))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
@@ -158,17 +160,18 @@
   ;; c += alpha·sum, as accel's gemmTile.
   (func $gemm4x8 (param $k i32) (param $a i32) (param $lda i32) (param $b i32) (param $nrb i32)
                  (param $c i32) (param $ldc i32) (param $alpha v128)
-    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $end i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $left i32)
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
     (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
     (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
     (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
-    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $left (local.get $k)) ;; depth steps left
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $b0 (v128.load align=4 (local.get $b)))
         (local.set $b1 (v128.load offset=16 align=4 (local.get $b)))
         (local.set $x (v128.load32_splat (local.get $a)))
@@ -199,11 +202,12 @@
 
   ;; $gemm1x8 is $gemm4x8 for one row.
   (func $gemm1x8 (param $k i32) (param $a i32) (param $b i32) (param $nrb i32) (param $c i32) (param $alpha v128)
-    (local $end i32) (local $x v128) (local $c00 v128) (local $c01 v128)
-    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2))))
+    (local $left i32) (local $x v128) (local $c00 v128) (local $c01 v128)
+    (local.set $left (local.get $k)) ;; depth steps left
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $x (v128.load32_splat (local.get $a)))
         (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (v128.load align=4 (local.get $b)))))
         (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (v128.load offset=16 align=4 (local.get $b)))))
@@ -266,12 +270,13 @@
 
   ;; max(x, n): the largest element (−Inf for none).
   (func (export "max") (param $x i32) (param $n i32) (result f32)
-    (local $m v128) (local $end i32)
+    (local $m v128) (local $left i32)
     (local.set $m (v128.const f32x4 -inf -inf -inf -inf))
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $m (f32x4.pmax (local.get $m) (v128.load align=4 (local.get $x))))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $l)))
@@ -283,12 +288,13 @@
   ;; exp_shift_sum(x, n, shift): x[i] = e^(x[i]−shift), returns their sum
   ;; (four partial sums, then the tail in order).
   (func (export "exp_shift_sum") (param $x i32) (param $n i32) (param $shift f32) (result f32)
-    (local $sv v128) (local $acc v128) (local $end i32) (local $v v128) (local $s f32) (local $i i32)
+    (local $sv v128) (local $acc v128) (local $left i32) (local $v v128) (local $s f32) (local $i i32)
     (local.set $sv (f32x4.splat (local.get $shift)))
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $v (call $exp4 (f32x4.sub (v128.load align=4 (local.get $x)) (local.get $sv))))
         (v128.store align=4 (local.get $x) (local.get $v))
         (local.set $acc (f32x4.add (local.get $acc) (local.get $v)))
@@ -311,11 +317,12 @@
 
   ;; relu(x, n): x[i] = 0 where x[i] < 0 (NaN stays NaN).
   (func (export "relu") (param $x i32) (param $n i32)
-    (local $end i32) (local $v f32)
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local $left i32) (local $v f32)
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (v128.store align=4 (local.get $x) (f32x4.pmax (v128.load align=4 (local.get $x)) (v128.const f32x4 0 0 0 0)))
         (local.set $x (i32.add (local.get $x) (i32.const 16)))
         (br $l)))
@@ -333,13 +340,14 @@
   ;; i mod 4, ((s0+s1)+(s2+s3)), then the tail in order), after it
   ;; subtracts mean from every element and squares it when sq is 1.
   (func $sum64 (param $x i32) (param $n i32) (param $mean f64) (param $sq i32) (result f64)
-    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128) (local $a01 v128) (local $a23 v128)
+    (local $left i32) (local $v v128) (local $lo v128) (local $hi v128) (local $a01 v128) (local $a23 v128)
     (local $mv v128) (local $s f64) (local $d f64)
     (local.set $mv (f64x2.splat (local.get $mean)))
-    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (local.set $v (v128.load align=4 (local.get $x)))
         (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
         (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
@@ -371,30 +379,33 @@
         (br $l)))
     (local.get $s))
 
-  ;; add_layer_norm(dst, x, y, w, b, n, eps): dst = LayerNorm(x+y)·w + b as
+;; add_layer_norm(dst, x, y, w, b, n, eps): dst = LayerNorm(x+y)·w + b as
   ;; accel.AddLayerNorm's generic code: the sum rounded to float32 in dst,
   ;; mean and variance in float64, then per element
   ;; float32((v−mean)·inv)·w + b. dst may be x or y.
   (func (export "add_layer_norm") (param $dst i32) (param $x i32) (param $y i32) (param $w i32) (param $b i32)
                                   (param $n i32) (param $eps f32)
-    (local $i i32) (local $end i32) (local $mean f64) (local $inv f64) (local $nf f64) (local $mv v128) (local $iv v128)
+    (local $o i32) (local $left i32) (local $mean f64) (local $inv f64) (local $nf f64) (local $mv v128) (local $iv v128)
     (local $v v128) (local $lo v128) (local $hi v128) (local $r v128)
     (if (i32.eqz (local.get $n)) (then (return)))
-    ;; dst = x + y
-    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    ;; dst = x + y, in blocks of 4 then one at a time ($o: byte offset)
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2)))
     (block $done
       (loop $l
-        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
-        (v128.store align=4 (i32.add (local.get $dst) (local.get $i))
-          (f32x4.add (v128.load align=4 (i32.add (local.get $x) (local.get $i))) (v128.load align=4 (i32.add (local.get $y) (local.get $i)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+        (v128.store align=4 (i32.add (local.get $dst) (local.get $o))
+          (f32x4.add (v128.load align=4 (i32.add (local.get $x) (local.get $o))) (v128.load align=4 (i32.add (local.get $y) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $l)))
+    (local.set $left (i32.and (local.get $n) (i32.const 3)))
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (f32.store (i32.add (local.get $dst) (local.get $i))
-          (f32.add (f32.load (i32.add (local.get $x) (local.get $i))) (f32.load (i32.add (local.get $y) (local.get $i)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+        (f32.store (i32.add (local.get $dst) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $o))) (f32.load (i32.add (local.get $y) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $l)))
     (local.set $nf (f64.convert_i32_u (local.get $n)))
     (local.set $mean (f64.div (call $sum64 (local.get $dst) (local.get $n) (f64.const 0) (i32.const 0)) (local.get $nf)))
@@ -404,47 +415,52 @@
         (f64.promote_f32 (local.get $eps))))))
     (local.set $mv (f64x2.splat (local.get $mean)))
     (local.set $iv (f64x2.splat (local.get $inv)))
-    (local.set $i (i32.const 0))
+    (local.set $o (i32.const 0))
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2)))
     (block $done
       (loop $l
-        (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $end)))
-        (local.set $v (v128.load align=4 (i32.add (local.get $dst) (local.get $i))))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $dst) (local.get $o))))
         (local.set $lo (f64x2.mul (f64x2.sub (f64x2.promote_low_f32x4 (local.get $v)) (local.get $mv)) (local.get $iv)))
         (local.set $hi (f64x2.mul (f64x2.sub
           (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
           (local.get $mv)) (local.get $iv)))
         (local.set $r (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
           (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
-        (v128.store align=4 (i32.add (local.get $dst) (local.get $i))
-          (f32x4.add (f32x4.mul (local.get $r) (v128.load align=4 (i32.add (local.get $w) (local.get $i))))
-            (v128.load align=4 (i32.add (local.get $b) (local.get $i)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (v128.store align=4 (i32.add (local.get $dst) (local.get $o))
+          (f32x4.add (f32x4.mul (local.get $r) (v128.load align=4 (i32.add (local.get $w) (local.get $o))))
+            (v128.load align=4 (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (br $l)))
+    (local.set $left (i32.and (local.get $n) (i32.const 3)))
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $i) (local.get $end)))
-        (f32.store (i32.add (local.get $dst) (local.get $i))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
+        (f32.store (i32.add (local.get $dst) (local.get $o))
           (f32.add
             (f32.mul
-              (f32.demote_f64 (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dst) (local.get $i)))) (local.get $mean)) (local.get $inv)))
-              (f32.load (i32.add (local.get $w) (local.get $i))))
-            (f32.load (i32.add (local.get $b) (local.get $i)))))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+              (f32.demote_f64 (f64.mul (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $dst) (local.get $o)))) (local.get $mean)) (local.get $inv)))
+              (f32.load (i32.add (local.get $w) (local.get $o))))
+            (f32.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
         (br $l))))
 
-  ;; seg_mean_max(mean, mx, x, seg, segments): each segment's mean (four
+    ;; seg_mean_max(mean, mx, x, seg, segments): each segment's mean (four
   ;; partial sums, then the tail in order, divided by seg) and maximum.
   (func (export "seg_mean_max") (param $mean i32) (param $mx i32) (param $x i32) (param $seg i32) (param $segs i32)
-    (local $end i32) (local $tail i32) (local $acc v128) (local $m v128) (local $s f32) (local $t f32) (local $mm f32) (local $v v128)
+    (local $left i32) (local $tail i32) (local $acc v128) (local $m v128) (local $s f32) (local $t f32) (local $mm f32) (local $v v128)
     (block $segs_done
       (loop $next
         (br_if $segs_done (i32.eqz (local.get $segs)))
         (local.set $acc (v128.const f32x4 0 0 0 0))
         (local.set $m (f32x4.splat (f32.load (local.get $x))))
-        (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $seg) (i32.const -4)) (i32.const 2))))
+        (local.set $left (i32.shr_u (local.get $seg) (i32.const 2))) ;; blocks of 4
         (block $done
           (loop $l
-            (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+            (br_if $done (i32.eqz (local.get $left)))
+            (local.set $left (i32.sub (local.get $left) (i32.const 1)))
             (local.set $v (v128.load align=4 (local.get $x)))
             (local.set $acc (f32x4.add (local.get $acc) (local.get $v)))
             (local.set $m (f32x4.pmax (local.get $m) (local.get $v)))
@@ -472,16 +488,17 @@
   ;; weighted_max4(dst, u, stride, a, n): dst[j] = the largest of
   ;; a[c]·u[c·stride+j] over four channels c, compared in order.
   (func (export "weighted_max4") (param $dst i32) (param $u i32) (param $stride i32) (param $a i32) (param $n i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $sb i32) (local $end i32) (local $v v128) (local $k i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $sb i32) (local $left i32) (local $v v128) (local $k i32)
     (local.set $a0 (v128.load32_splat (local.get $a)))
     (local.set $a1 (v128.load32_splat offset=4 (local.get $a)))
     (local.set $a2 (v128.load32_splat offset=8 (local.get $a)))
     (local.set $a3 (v128.load32_splat offset=12 (local.get $a)))
     (local.set $sb (i32.shl (local.get $stride) (i32.const 2)))
-    (local.set $end (i32.add (local.get $dst) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (v128.store align=4 (local.get $dst) (call $wmax4 (local.get $u) (local.get $sb)
           (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (i32.const 4)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
@@ -612,11 +629,12 @@
   ;; 2^112 (normals and subnormals alike), Inf and NaN given the top
   ;; exponent, then the sign.
   (func (export "dequant_f16") (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32) (local $v v128)
-    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 1))))
+    (local $left i32) (local $v v128)
+    (local.set $left (i32.shr_u (local.get $n) (i32.const 2))) ;; blocks of 4
     (block $done
       (loop $l
-        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (br_if $done (i32.eqz (local.get $left)))
+        (local.set $left (i32.sub (local.get $left) (i32.const 1)))
         (v128.store align=4 (local.get $dst) (call $f16x4 (v128.load16x4_u align=2 (local.get $src))))
         (local.set $src (i32.add (local.get $src) (i32.const 8)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
