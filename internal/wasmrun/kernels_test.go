@@ -86,7 +86,7 @@ func TestNativeBounds(t *testing.T) {
 		{kernelabi.FnGemm, []uint64{12, uint64(kernelabi.Native.Panel), 8, 0, 8, end(uint64(8 * kernelabi.Native.Panel)), 0, uint64(kernelabi.Native.Panel), api.EncodeF32(1)}, false},
 		{kernelabi.FnGemm, []uint64{12, uint64(kernelabi.Native.Panel), 8, end(8), 8, 0, 0, uint64(kernelabi.Native.Panel), api.EncodeF32(1)}, true},
 		{kernelabi.FnGemm, []uint64{2, uint64(kernelabi.Native.Panel), 8, 0, 7, 0, 0, uint64(kernelabi.Native.Panel), api.EncodeF32(1)}, true}, // lda under k
-		{kernelabi.FnGemm, []uint64{2, 8, 8, 0, 8, 0, 0, 8, api.EncodeF32(1)}, true},                                                             // another panel width
+		{kernelabi.FnGemm, []uint64{2, 8, 8, 0, 8, 0, 0, 8, api.EncodeF32(1)}, true},                                                           // another panel width
 		{kernelabi.FnGemm, []uint64{1 << 30, uint64(kernelabi.Native.Panel), 1 << 30, 0, 1 << 30, 0, 0, 1 << 30, api.EncodeF32(1)}, true},
 		{kernelabi.FnDequantF16, []uint64{0, 1, 2}, true}, // misaligned halves
 		{kernelabi.FnDequantF16, []uint64{0, size - 4, 2}, false},
