@@ -119,8 +119,10 @@ DEMO_PORT ?= 8080
 JS_READY   = $(shell bash scripts/setup-js.sh --check >/dev/null 2>&1 && echo yes)
 # the module in Node and in Chromium as conformance targets (docs/CONFORMANCE.md); left out, with a
 # message, outside CI when scripts/setup-js.sh could not install Node's packages or Chromium
-JS_CONFORMANCE = $(if $(or $(CI),$(JS_READY)),-target 'node=$(NODE) wasm/js/conformance/node.mjs --target node' \
-	-target 'chromium=$(NODE) wasm/js/conformance/chromium.mjs --target chromium',$(info conformance: skip node and chromium ($(shell bash scripts/setup-js.sh --check 2>&1 | tr '\n' ' '))))
+JS_CONFORMANCE = $(if $(or $(CI),$(JS_READY)),-target 'node:generic=$(NODE) wasm/js/conformance/node.mjs --target node' \
+	-target 'node-simd128:simd128=$(NODE) wasm/js/conformance/node.mjs --target node-simd128 --kernels simd128' \
+	-target 'chromium:generic=$(NODE) wasm/js/conformance/chromium.mjs --target chromium' \
+	-target 'chromium-simd128:simd128=$(NODE) wasm/js/conformance/chromium.mjs --target chromium-simd128 --kernels simd128',$(info conformance: skip node and chromium ($(shell bash scripts/setup-js.sh --check 2>&1 | tr '\n' ' '))))
 
 .PHONY: jstest serve-demo build/wasm/portolan-test.wasm
 
