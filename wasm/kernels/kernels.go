@@ -1,10 +1,10 @@
 // Package kernels holds Portolan's numeric kernels as a WebAssembly
 // SIMD128 module: the portolan_accel module a host links to the guest
 // (docs/WASM.md §7). kernels.wat is the source; portolan_accel.wasm is
-// what wabt's wat2wasm assembles from it, committed so that Go hosts
-// need no assembler, and checked by `make wasm` (which assembles it
-// again into build/wasm/portolan_accel.wasm and fails when the two
-// differ).
+// what wabt's wat2wasm assembles from it and binaryen's wasm-opt
+// optimises (internal/wasmbuild.AssembleKernels), committed so that Go
+// hosts need no tools, and checked by `make wasm` (which builds it again
+// into build/wasm/portolan_accel.wasm and fails when the two differ).
 //
 // The module imports the guest's memory ("guest" "memory") and nothing
 // else; wasm/host runs it in wazero (host.WasmKernels(kernels.Module)),

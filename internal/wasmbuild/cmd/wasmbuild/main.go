@@ -3,10 +3,11 @@
 //	go run ./internal/wasmbuild/cmd/wasmbuild -o build/wasm/portolan.wasm [-check] [-budget 3000000]
 //
 // and assembles the SIMD128 kernel module (wasm/kernels/kernels.wat, with
-// wabt's wat2wasm) beside it as portolan_accel.wasm, failing when the
-// result differs from the committed wasm/kernels/portolan_accel.wasm or
-// is over 100 KB. Without wat2wasm it copies the committed module and
-// says so (under CI, where scripts/setup.sh installs wabt, it fails).
+// wabt's wat2wasm, optimised by binaryen's wasm-opt) beside it as
+// portolan_accel.wasm, failing when the result differs from the committed
+// wasm/kernels/portolan_accel.wasm or is over 100 KB. Without the tools it
+// copies the committed module and says so (under CI, where
+// scripts/setup.sh installs them, it fails).
 //
 // It prints the module's raw and gzip sizes. With -check it builds a
 // second time from scratch (go build -a) and fails unless the two modules
