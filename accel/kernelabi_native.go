@@ -24,7 +24,10 @@ func hostGemm(rows, nr, k int, a []float32, lda int, b, c []float32, ldc int, al
 	if _, tnr := tile(); nr != tnr || lda < k || ldc < nr || !fits(a, rows, k, lda) || len(b) < k*nr || !fits(c, rows, nr, ldc) {
 		panic(badLength)
 	}
-	var pa [maxMR * kc]float32
+	var pa *[maxMR * kc]float32 // A packed, when the CPU has no kernel that reads it in place
+	if !inPlaceA(nr) {
+		pa = new([maxMR * kc]float32)
+	}
 	for i := 0; i < rows; i += mr {
 		r := min(mr, rows-i)
 		ai, ci := a[i*lda:], c[i*ldc:]
