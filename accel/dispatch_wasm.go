@@ -53,11 +53,79 @@ func tile() (mr, nr int) {
 
 func gemmFastTile(rows, nr, k int, a, b, c *float32, ldc int, alpha float32) bool { return false }
 
-// inPlaceA: the kernels read A in place.
-func inPlaceA(nr int) bool { return level > 0 && nr == panel }
+// inPlaceA: the kernels read A in place, and so does gemmTileA.
+func inPlaceA(nr int) bool { return level == 0 || nr == panel }
 
 func gemmFastTileA(rows, nr, k int, a *float32, lda int, b, c *float32, ldc int, alpha float32) {
+	if level == 0 {
+		gemmTileA(rows, nr, k, a, lda, b, c, ldc, alpha)
+		return
+	}
 	kGemm(int32(rows), int32(nr), int32(k), unsafe.Pointer(a), int32(lda), unsafe.Pointer(b), unsafe.Pointer(c), int32(ldc), alpha)
+}
+
+// gemmTileA is gemmTile reading A in place (row stride lda), written for
+// Go's WebAssembly code: there every loop iteration passes through the
+// function's dispatch table and every slice index is checked, so the
+// depth loop takes two steps per iteration and reads through pointers
+// whose extent the caller has checked (tiles: rows×k of A, k×nr of B,
+// rows×nr of C). It sums in gemmTile's order, so the results are
+// identical; without packing A it is 1.5 to 3 times faster in V8 and
+// wazero (docs/BENCHMARKS.md).
+func gemmTileA(rows, nr, k int, a *float32, lda int, b, c *float32, ldc int, alpha float32) {
+	const f = 4 // bytes per float32
+	for j := 0; j < nr; j += 4 {
+		for i := 0; i < rows; i += 2 {
+			pa0 := unsafe.Add(unsafe.Pointer(a), i*lda*f)
+			pa1 := pa0 // a single last row computes its sums twice
+			if i+1 < rows {
+				pa1 = unsafe.Add(pa0, lda*f)
+			}
+			pb := unsafe.Add(unsafe.Pointer(b), j*f)
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			p := 0
+			for ; p+2 <= k; p += 2 {
+				a0, a1 := *(*float32)(pa0), *(*float32)(pa1)
+				bv := (*[4]float32)(pb)
+				c00 += a0 * bv[0]
+				c01 += a0 * bv[1]
+				c02 += a0 * bv[2]
+				c03 += a0 * bv[3]
+				c10 += a1 * bv[0]
+				c11 += a1 * bv[1]
+				c12 += a1 * bv[2]
+				c13 += a1 * bv[3]
+				a0, a1 = *(*float32)(unsafe.Add(pa0, f)), *(*float32)(unsafe.Add(pa1, f))
+				bv = (*[4]float32)(unsafe.Add(pb, nr*f))
+				c00 += a0 * bv[0]
+				c01 += a0 * bv[1]
+				c02 += a0 * bv[2]
+				c03 += a0 * bv[3]
+				c10 += a1 * bv[0]
+				c11 += a1 * bv[1]
+				c12 += a1 * bv[2]
+				c13 += a1 * bv[3]
+				pa0, pa1, pb = unsafe.Add(pa0, 2*f), unsafe.Add(pa1, 2*f), unsafe.Add(pb, 2*nr*f)
+			}
+			if p < k {
+				a0, a1 := *(*float32)(pa0), *(*float32)(pa1)
+				bv := (*[4]float32)(pb)
+				c00 += a0 * bv[0]
+				c01 += a0 * bv[1]
+				c02 += a0 * bv[2]
+				c03 += a0 * bv[3]
+				c10 += a1 * bv[0]
+				c11 += a1 * bv[1]
+				c12 += a1 * bv[2]
+				c13 += a1 * bv[3]
+			}
+			c0 := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(c), (i*ldc+j)*f)), 4)
+			addRow4(c0, alpha, c00, c01, c02, c03)
+			if i+1 < rows {
+				addRow4(unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(c), ((i+1)*ldc+j)*f)), 4), alpha, c10, c11, c12, c13)
+			}
+		}
+	}
 }
 
 func expFast(dst, x []float32) int {
