@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/portolan-sdk/portolan/internal/wasmrun"
 )
@@ -14,7 +18,10 @@ import (
 // in wazero, with the host's native kernels, the SIMD128 kernel module or
 // none, and passes its JSON line through: the plugin's figure.
 //
-//	benchort wazero --wasm FILE [--kernels host|simd128|none] [--kernel-module FILE] [--interruptible] [--dir DIR]... run [flags]
+//	benchort wazero --wasm FILE [--kernels host|simd128|none] [--kernel-module FILE] [--interruptible] [--dir DIR] [--cache DIR] run [flags]
+//
+// Its cold start counts from this process's start (compiling the module
+// included), its peak RSS is this process's.
 func wazeroCmd(args []string) error {
 	fs := flag.NewFlagSet("wazero", flag.ContinueOnError)
 	wasm := fs.String("wasm", "", "the benchmark program built for wasip1")
@@ -22,6 +29,7 @@ func wazeroCmd(args []string) error {
 	module := fs.String("kernel-module", "build/wasm/portolan_accel.wasm", "the SIMD128 kernel module (for --kernels simd128)")
 	interruptible := fs.Bool("interruptible", false, "wazero's interruptible mode (WithCloseOnContextDone)")
 	dir := fs.String("dir", "/", "the directory the program may read (the cases and bundles)")
+	cache := fs.String("cache", "", "a compilation cache directory (default none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,8 +37,9 @@ func wazeroCmd(args []string) error {
 	if err != nil {
 		return err
 	}
+	var out bytes.Buffer
 	cmd := wasmrun.Command{Module: prog, Args: append([]string{"benchort"}, fs.Args()...), Dirs: []string{*dir},
-		Stdout: os.Stdout, Stderr: os.Stderr, Interruptible: *interruptible}
+		Stdout: &out, Stderr: os.Stderr, Interruptible: *interruptible, CacheDir: *cache}
 	switch *kernels {
 	case "host":
 		cmd.Kernels = wasmrun.Kernels{Kind: wasmrun.Native}
@@ -45,5 +54,24 @@ func wazeroCmd(args []string) error {
 	default:
 		return fmt.Errorf("--kernels %q (host, simd128 or none)", *kernels)
 	}
-	return cmd.Run(context.Background())
+	var started time.Time
+	cmd.Started = func() { started = time.Now() }
+	if err := cmd.Run(context.Background()); err != nil {
+		return err
+	}
+	return passThrough(out.Bytes(), ms(started.Sub(start)))
+}
+
+// passThrough prints the runner line the program printed, its cold start
+// moved back by the time before the program started (here: compiling and
+// instantiating it) and with this process's peak RSS.
+func passThrough(out []byte, before float64) error {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var res Result
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		return fmt.Errorf("the program's output: %w", err)
+	}
+	res.ColdMs += before
+	res.PeakRSSKB = peakRSSKB()
+	return json.NewEncoder(os.Stdout).Encode(&res)
 }

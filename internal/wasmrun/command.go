@@ -23,12 +23,26 @@ type Command struct {
 	// Interruptible turns on wazero's WithCloseOnContextDone, as
 	// wasm/host's interruptible mode.
 	Interruptible bool
+	// CacheDir, when set, keeps the compiled code between runs.
+	CacheDir string
+	// Started, when set, is called once the module is compiled and
+	// instantiated, just before it runs.
+	Started func()
 }
 
 // Run runs the command to completion with the real clocks; a non-zero
 // exit status is an error (*sys.ExitError).
 func (c Command) Run(ctx context.Context) error {
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(c.Interruptible))
+	rc := wazero.NewRuntimeConfig().WithCloseOnContextDone(c.Interruptible)
+	if c.CacheDir != "" {
+		cache, err := wazero.NewCompilationCacheWithDir(c.CacheDir)
+		if err != nil {
+			return err
+		}
+		defer cache.Close(ctx)
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
 	defer rt.Close(ctx)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		return err
@@ -56,6 +70,9 @@ func (c Command) Run(ctx context.Context) error {
 	start := mod.ExportedFunction("_start")
 	if start == nil {
 		return errors.New("not a WASI command: no _start")
+	}
+	if c.Started != nil {
+		c.Started()
 	}
 	_, err = start.Call(ctx)
 	var exit *sys.ExitError
