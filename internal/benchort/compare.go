@@ -49,7 +49,7 @@ const (
 func wasmRunners(dir, kernels string, chromium bool) []runner {
 	wasm := filepath.Join(dir, "portolan.wasm")
 	node := func(k string) []string {
-		return []string{"node", "scripts/bench-ort/wasm.mjs", "--wasm", wasm, "--kernels", k, "run"}
+		return []string{"node", "--no-warnings", "scripts/bench-ort/wasm.mjs", "--wasm", wasm, "--kernels", k, "run"}
 	}
 	wazero := func(k string) []string {
 		return []string{filepath.Join(dir, "portolan-native"), "wazero", "--wasm", wasm, "--kernels", k, "--kernel-module", kernels,
@@ -239,6 +239,10 @@ func compareCmd(args []string) error {
 func runOnce(rn runner, caseDir string, minMs float64, minRuns int) (*Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	caseDir, err := filepath.Abs(caseDir) // the WebAssembly runners see the file system from /
+	if err != nil {
+		return nil, err
+	}
 	argv := append(append([]string(nil), rn.Argv...), "--case", caseDir, "--threads", strconv.Itoa(rn.Threads),
 		"--warmup-ms", fmt.Sprint(rn.WarmupMs), "--min-ms", fmt.Sprint(minMs), "--min-runs", strconv.Itoa(minRuns))
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

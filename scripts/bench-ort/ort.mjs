@@ -30,7 +30,7 @@ const r = await runCase(ort, man, async (file) => {
   const buf = readFileSync(join(args.case, file));
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
 }, readFileSync(man.onnx), {
-  threads, warmupMs, minMs, minRuns, now,
+  web: args.backend === "web", threads, warmupMs, minMs, minRuns, now,
   timed: (start) => {
     if (start) cpu0 = process.cpuUsage();
     else cpu = process.cpuUsage(cpu0);

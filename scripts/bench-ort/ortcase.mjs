@@ -1,11 +1,12 @@
 // One benchmark case run with an ONNX Runtime object (onnxruntime-node or
 // onnxruntime-web, in Node or a page): what ort.mjs and the Chromium page
 // (page.js) share. read(name) returns a case file's bytes (an ArrayBuffer);
-// now() is a clock in ms; timed(true) and timed(false) are called around
+// web selects onnxruntime-web's wasm backend; now() is a clock in ms;
+// timed(true) and timed(false) are called around
 // the timed runs. The result has the runner protocol's fields that do not
 // depend on the process (internal/benchort Result), and tFirst, the clock
 // at the first result.
-export async function runCase(ort, man, read, modelBytes, { threads, warmupMs, minMs, minRuns, now, timed = () => {} }) {
+export async function runCase(ort, man, read, modelBytes, { web, threads, warmupMs, minMs, minRuns, now, timed = () => {} }) {
   function load(spec, buf) {
     switch (spec.dtype) {
       case 'float32': return new ort.Tensor('float32', new Float32Array(buf), spec.shape);
@@ -14,7 +15,7 @@ export async function runCase(ort, man, read, modelBytes, { threads, warmupMs, m
     }
   }
   const options = { executionMode: 'sequential', graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1 };
-  if (ort.env.wasm) {
+  if (web) {
     ort.env.wasm.numThreads = threads;
     options.executionProviders = ['wasm'];
   }

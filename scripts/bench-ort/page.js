@@ -57,7 +57,7 @@ window.runORT = async ({ ortURL, manifest, caseURL, modelURL, opts }) => {
   const ort = await import(/* webpackIgnore: true */ ortURL);
   ort.env.wasm.wasmPaths = new URL('./', new URL(ortURL, location.href)).href;
   const r = await runCase(ort, manifest, (file) => fetchBytes(caseURL + file), new Uint8Array(await fetchBytes(modelURL)),
-    { ...opts, now: () => performance.now() - entry });
+    { ...opts, web: true, now: () => performance.now() - entry });
   return { ...r, isolated: crossOriginIsolated };
 };
 window.benchReady = true;
