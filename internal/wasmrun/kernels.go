@@ -194,6 +194,10 @@ func valueTypes(ts []kernelabi.ValueType) []api.ValueType {
 	return out
 }
 
+// gemmBand is how many rows of a gemm call run between two looks at the
+// call's context.
+const gemmBand = 48
+
 // kernelFault is what a native kernel panics with when the guest names a
 // range outside its memory; wazero turns it into the call's error.
 type kernelFault struct{ msg string }
@@ -278,7 +282,7 @@ func nativeKernel(name string) api.GoModuleFunc {
 	case kernelabi.FnGemmPanel:
 		return func(_ context.Context, _ api.Module, st []uint64) { st[0] = uint64(kernelabi.Native.Panel) }
 	case kernelabi.FnGemm:
-		return func(_ context.Context, mod api.Module, st []uint64) {
+		return func(ctx context.Context, mod api.Module, st []uint64) {
 			m := memOf(mod)
 			rows, nr, k := count(st[0], "rows"), count(st[1], "nr"), count(st[2], "k")
 			lda, ldc := count(st[4], "lda"), count(st[7], "ldc")
@@ -291,7 +295,17 @@ func nativeKernel(name string) api.GoModuleFunc {
 			a := m.f32s(st[3], extent(rows, k, lda, "gemm A"), "gemm A")
 			b := m.f32s(st[5], product(k, nr, "gemm B"), "gemm B")
 			c := m.f32s(st[6], extent(rows, nr, ldc, "gemm C"), "gemm C")
-			kernelabi.Native.Gemm(rows, nr, k, a, lda, b, c, ldc, api.DecodeF32(st[8]))
+			// the guest's tiles have at most 12 rows; a longer call (a guest
+			// that asks for a whole product, or a hostile one) is computed
+			// in bands of rows and stops between them when ctx ends
+			alpha := api.DecodeF32(st[8])
+			for i := 0; i < rows; i += gemmBand {
+				if i > 0 && ctx.Err() != nil {
+					faultf("gemm stopped: %v", ctx.Err())
+				}
+				r := min(gemmBand, rows-i)
+				kernelabi.Native.Gemm(r, nr, k, a[i*lda:], lda, b, c[i*ldc:], ldc, alpha)
+			}
 		}
 	case kernelabi.FnDot:
 		return func(_ context.Context, mod api.Module, st []uint64) {

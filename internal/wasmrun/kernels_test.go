@@ -182,3 +182,23 @@ func TestNativeAgrees(t *testing.T) {
 	}
 	require.InDelta(t, want, float64(api.DecodeF32(st[0])), 1e-4*want)
 }
+
+// TestNativeGemmStops: a long gemm call looks at its context between
+// bands of rows.
+func TestNativeGemmStops(t *testing.T) {
+	mod := memoryGuest(t)
+	nr := uint64(kernelabi.Native.Panel)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stack := []uint64{100, nr, 1, 0, 1, 4096, 8192, nr, api.EncodeF32(1)}
+	func() {
+		defer func() {
+			f, ok := recover().(kernelFault)
+			require.True(t, ok)
+			require.Contains(t, f.Error(), "stopped")
+		}()
+		nativeKernel(kernelabi.FnGemm)(ctx, mod, stack)
+	}()
+	stack[0] = gemmBand // one band: nothing to stop between
+	nativeKernel(kernelabi.FnGemm)(ctx, mod, stack)
+}

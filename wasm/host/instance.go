@@ -159,6 +159,9 @@ func (in *instance) read(ctx context.Context, ptrExport, lenExport string) ([]by
 // guest's last output on stderr (a Go panic message).
 func (h *Host) fault(ctx context.Context, in *instance, err error) error {
 	var exit *sys.ExitError
+	if ce := ctx.Err(); ce != nil && !errors.As(err, &exit) { // stopped inside a kernel call
+		return fmt.Errorf("%w: %w", ErrStopped, ce)
+	}
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
