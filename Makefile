@@ -7,7 +7,7 @@ export PORTOLAN_PYTHON := $(PYTHON)
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./accel:FuzzDot ./accel:FuzzSgemm \
-  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels
+  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels ./wasm/kernels:FuzzKernels ./internal/wasmrun:FuzzNativeBounds
 
 .PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
 
