@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/portolan-sdk/portolan/accel"
@@ -27,6 +28,17 @@ import (
 type Kernels struct {
 	Kind   Kind
 	Module []byte // the kernel module, for Wasm
+	// Stats, when set, counts the calls to each native kernel and the time
+	// spent in them (for finding where a guest's time goes; it costs two
+	// clock readings per call).
+	Stats *Stats
+}
+
+// Stats are the calls to each ABI function (kernelabi.Funcs order) and
+// the time spent in them. One guest at a time may update them.
+type Stats struct {
+	Calls []int
+	Time  []time.Duration
 }
 
 // Kind is a kind of kernels.
@@ -112,8 +124,21 @@ func NewLinker(ctx context.Context, rt wazero.Runtime, guest wazero.CompiledModu
 			b.NewFunctionBuilder().WithGoModuleFunction(stubKernel(f.Name), valueTypes(f.Params), valueTypes(f.Results)).Export(f.Name)
 		}
 	default:
-		for _, f := range kernelabi.Funcs {
-			b.NewFunctionBuilder().WithGoModuleFunction(nativeKernel(f.Name), valueTypes(f.Params), valueTypes(f.Results)).Export(f.Name)
+		if s := kernels.Stats; s != nil {
+			s.Calls, s.Time = make([]int, len(kernelabi.Funcs)), make([]time.Duration, len(kernelabi.Funcs))
+		}
+		for i, f := range kernelabi.Funcs {
+			fn := nativeKernel(f.Name)
+			if s := kernels.Stats; s != nil {
+				inner := fn
+				fn = func(ctx context.Context, m api.Module, st []uint64) {
+					t := time.Now()
+					inner(ctx, m, st)
+					s.Time[i] += time.Since(t)
+					s.Calls[i]++
+				}
+			}
+			b.NewFunctionBuilder().WithGoModuleFunction(fn, valueTypes(f.Params), valueTypes(f.Results)).Export(f.Name)
 		}
 	}
 	if _, err := b.Instantiate(ctx); err != nil {

@@ -202,3 +202,34 @@ func TestNativeGemmStops(t *testing.T) {
 	stack[0] = gemmBand // one band: nothing to stop between
 	nativeKernel(kernelabi.FnGemm)(ctx, mod, stack)
 }
+
+// TestStats: with Stats, the native kernels count their calls.
+func TestStats(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	// a guest whose export v returns portolan_accel.abi_version()
+	guest := []byte{0, 'a', 's', 'm', 1, 0, 0, 0,
+		1, 5, 1, 0x60, 0, 1, 0x7f, // type 0: () → i32
+		2, 30, 1, 14, 'p', 'o', 'r', 't', 'o', 'l', 'a', 'n', '_', 'a', 'c', 'c', 'e', 'l',
+		11, 'a', 'b', 'i', '_', 'v', 'e', 'r', 's', 'i', 'o', 'n', 0, 0, // import function 0
+		3, 2, 1, 0, // function 1 of type 0
+		7, 5, 1, 1, 'v', 0, 1, // export v
+		10, 6, 1, 4, 0, 0x10, 0, 0x0b, // its body: call 0
+	}
+	cm, err := rt.CompileModule(ctx, guest)
+	require.NoError(t, err)
+	s := &Stats{}
+	l, err := NewLinker(ctx, rt, cm, Kernels{Kind: Native, Stats: s})
+	require.NoError(t, err)
+	mod, err := l.Instantiate(ctx, rt, cm, wazero.NewModuleConfig())
+	require.NoError(t, err)
+	for i := 0; i < 3; i++ {
+		v, err := mod.ExportedFunction("v").Call(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []uint64{kernelabi.Version}, v)
+	}
+	require.Equal(t, 3, s.Calls[0])
+	require.Equal(t, 0, s.Calls[1])
+	require.NoError(t, l.Close(ctx, mod))
+}
