@@ -3,6 +3,7 @@ module github.com/portolan-sdk/portolan
 go 1.26.0
 
 require (
+	github.com/klauspost/compress v1.20.4
 	github.com/paulmach/orb v0.14.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/wazero v1.12.0

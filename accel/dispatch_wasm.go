@@ -212,3 +212,26 @@ func weightedMax4Fast(dst, u []float32, stride int, a *[4]float32) int {
 	kWeightedMax4(f32p(dst), f32p(u), int32(stride), unsafe.Pointer(a), int32(n))
 	return n
 }
+
+// dequantKernelMin is the shortest conversion worth a call to the kernels.
+const dequantKernelMin = 16
+
+func dequantF16Fast(dst []float32, src []uint16) int {
+	n := len(src)
+	if level == 0 || n < dequantKernelMin {
+		return 0
+	}
+	_ = dst[n-1]
+	kDequantF16(f32p(dst), unsafe.Pointer(unsafe.SliceData(src)), int32(n))
+	return n
+}
+
+func dequantInt8Fast(dst []float32, src []int8, scales []float32) bool {
+	n, cols := len(src), len(scales)
+	if level == 0 || n < dequantKernelMin {
+		return false
+	}
+	_ = dst[n-1] // DequantInt8 checked that cols divides n
+	kDequantInt8(f32p(dst), unsafe.Pointer(unsafe.SliceData(src)), f32p(scales), int32(n/cols), int32(cols))
+	return true
+}

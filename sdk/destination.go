@@ -72,8 +72,9 @@ func (m *Model) Destinations(cfg Config) (*Destinations, error) {
 	if len(pre.Ports) == 0 {
 		return nil, fmt.Errorf("%w: the WAY bundle has no port vocabulary", ErrBundle)
 	}
-	if len(pre.Features) != 0 && !slices.Equal(pre.Features, trajectory.FeatureNames) {
-		return nil, fmt.Errorf("%w: the model's point features are %v; this runtime computes %v", ErrBundle, pre.Features, trajectory.FeatureNames)
+	if !slices.Equal(pre.Features, trajectory.FeatureNames) {
+		return nil, fmt.Errorf("%w: %w: the model was trained on features %q, this runtime computes %q (retrain it on shards from portolan prepare)",
+			ErrBundle, ErrFeatures, pre.Features, trajectory.FeatureNames)
 	}
 	res := 1.0
 	if g := pre.Grid; g != nil {
@@ -174,7 +175,8 @@ func (d *Destinations) Predict(ctx context.Context, t *trajectory.Track) (*Predi
 	if err := d.m.ForwardBatch(w, []models.Voyage{in}); err != nil {
 		return nil, err
 	}
-	return d.finish(v, len(in.Cells), w.Logits(0), w.ETA(0)), nil
+	j := voyageJob(v, in, nil)
+	return d.finish(&j, w.Logits(0), w.ETA(0)), nil
 }
 
 // work returns a pooled WAYWork using the given threads.
@@ -206,23 +208,92 @@ func (d *Destinations) voyageInput(t *trajectory.Track) (*trajectory.Voyage, mod
 // input converts the last MaxLen cells of a nested voyage into the model's
 // input, scaling their features.
 func (d *Destinations) input(n *trajectory.Nested) models.Voyage {
-	cells := n.Tail(d.m.MaxLen)
-	in := models.Voyage{Cells: make([]models.Cell, len(cells)), Ship: n.ShipType, Departure: n.Departure}
+	return d.cellsInput(n.Tail(d.m.MaxLen), n.ShipType, n.Departure)
+}
+
+// cellsInput converts nested cells into the model's input for a ship type
+// and a departure vocabulary id, scaling their features.
+func (d *Destinations) cellsInput(cells []trajectory.NestedCell, ship, departure int) models.Voyage {
+	in := models.Voyage{Cells: make([]models.Cell, len(cells)), Ship: ship, Departure: departure}
 	for i, c := range cells {
 		in.Cells[i] = d.cell(&c)
 	}
 	return in
 }
 
-// finish turns the outputs of a voyage of cells cells into a prediction.
-func (d *Destinations) finish(v *trajectory.Voyage, cells int, logits, eta []float32) *Prediction {
-	P, last := d.m.NPorts, cells-1
-	p := d.prediction(logits[last*P:(last+1)*P], eta[last], v.Points[len(v.Points)-1])
-	p.MMSI, p.Depart, p.Cells = v.MMSI, v.Depart, cells
-	if v.From >= 0 {
-		p.Departure = portName(d.ports.At(v.From))
+// job is one voyage in progress on its way through the model.
+type job struct {
+	mmsi   uint32
+	from   int // departure's catalogue index, -1 when unknown
+	depart time.Time
+	last   trajectory.Point // the voyage's latest point
+	in     models.Voyage
+	res    *VesselResult
+}
+
+func voyageJob(v *trajectory.Voyage, in models.Voyage, res *VesselResult) job {
+	return job{mmsi: v.MMSI, from: v.From, depart: v.Depart, last: v.Points[len(v.Points)-1], in: in, res: res}
+}
+
+// finish turns the outputs of a job's voyage into a prediction.
+func (d *Destinations) finish(j *job, logits, eta []float32) *Prediction {
+	P, last := d.m.NPorts, len(j.in.Cells)-1
+	p := d.prediction(logits[last*P:(last+1)*P], eta[last], j.last)
+	p.MMSI, p.Depart, p.Cells = j.mmsi, j.depart, len(j.in.Cells)
+	if j.from >= 0 {
+		p.Departure = portName(d.ports.At(j.from))
 	}
 	return p
+}
+
+// runJobs runs the jobs' voyages through the model as one batch and sets
+// each job's prediction or error.
+func (d *Destinations) runJobs(w *models.WAYWork, jobs []job) {
+	if len(jobs) == 0 {
+		return
+	}
+	batch := make([]models.Voyage, len(jobs))
+	for k := range jobs {
+		batch[k] = jobs[k].in
+	}
+	if err := d.m.ForwardBatch(w, batch); err != nil {
+		// a voyage the model refuses: run them one by one, so only it fails
+		for k := range jobs {
+			if err := d.m.ForwardBatch(w, batch[k:k+1]); err != nil {
+				jobs[k].res.Err = err
+				continue
+			}
+			jobs[k].res.Prediction = d.finish(&jobs[k], w.Logits(0), w.ETA(0))
+		}
+		return
+	}
+	for k := range jobs {
+		jobs[k].res.Prediction = d.finish(&jobs[k], w.Logits(k), w.ETA(k))
+	}
+}
+
+// batches calls fn for consecutive ranges [b0, b1) of at most
+// predictAllBatch items out of n on Config's threads, each thread with its
+// own model buffers; it hands out no new range once ctx is done.
+func (d *Destinations) batches(ctx context.Context, n int, fn func(w *models.WAYWork, b0, b1 int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for g := 0; g < min(d.cfg.threads, max(1, (n+predictAllBatch-1)/predictAllBatch)); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := d.work(1)
+			defer d.works.Put(w)
+			for b0 := range next {
+				fn(w, b0, min(n, b0+predictAllBatch))
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i += predictAllBatch {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // Steps are the model's outputs after each cell of a voyage's input.
@@ -327,38 +398,19 @@ func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, pro
 		return nil, err
 	}
 	out := make([]VesselResult, len(tracks))
-	next := make(chan int)
 	var mu sync.Mutex
 	done := 0
-	var wg sync.WaitGroup
-	for g := 0; g < min(d.cfg.threads, max(1, len(tracks))); g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := d.work(1)
-			defer d.works.Put(w)
-			for b0 := range next {
-				b1 := min(len(tracks), b0+predictAllBatch)
-				d.predictBatch(ctx, w, tracks[b0:b1], out[b0:b1])
-				if progress != nil {
-					mu.Lock()
-					for range b1 - b0 {
-						done++
-						progress(done, len(tracks))
-					}
-					mu.Unlock()
-				}
+	d.batches(ctx, len(tracks), func(w *models.WAYWork, b0, b1 int) {
+		d.predictBatch(ctx, w, tracks[b0:b1], out[b0:b1])
+		if progress != nil {
+			mu.Lock()
+			for range b1 - b0 {
+				done++
+				progress(done, len(tracks))
 			}
-		}()
-	}
-	for i := 0; i < len(tracks); i += predictAllBatch {
-		if ctx.Err() != nil {
-			break
+			mu.Unlock()
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -368,9 +420,7 @@ func (d *Destinations) PredictAll(ctx context.Context, r ais.PositionReader, pro
 // predictBatch predicts a batch of tracks into out: the voyages in
 // progress go through the model as one batch.
 func (d *Destinations) predictBatch(ctx context.Context, w *models.WAYWork, tracks []*trajectory.Track, out []VesselResult) {
-	var batch []models.Voyage
-	var voyages []*trajectory.Voyage
-	var at []int
+	jobs := make([]job, 0, len(tracks))
 	for i, t := range tracks {
 		out[i] = VesselResult{MMSI: t.MMSI, Name: t.Name}
 		if err := ctx.Err(); err != nil {
@@ -382,23 +432,7 @@ func (d *Destinations) predictBatch(ctx context.Context, w *models.WAYWork, trac
 			out[i].Err = err
 			continue
 		}
-		batch, voyages, at = append(batch, in), append(voyages, v), append(at, i)
+		jobs = append(jobs, voyageJob(v, in, &out[i]))
 	}
-	if len(batch) == 0 {
-		return
-	}
-	if err := d.m.ForwardBatch(w, batch); err != nil {
-		// a voyage the model refuses: run them one by one, so only it fails
-		for k, i := range at {
-			if err := d.m.ForwardBatch(w, batch[k:k+1]); err != nil {
-				out[i].Err = err
-				continue
-			}
-			out[i].Prediction = d.finish(voyages[k], len(batch[k].Cells), w.Logits(0), w.ETA(0))
-		}
-		return
-	}
-	for k, i := range at {
-		out[i].Prediction = d.finish(voyages[k], len(batch[k].Cells), w.Logits(k), w.ETA(k))
-	}
+	d.runJobs(w, jobs)
 }

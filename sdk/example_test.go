@@ -35,7 +35,43 @@ func ExampleDestinations_PredictAll() {
 	p := results[0].Prediction
 	fmt.Printf("%d from %s: %s %.2f, %s %.2f, ETA in %.0f h\n", p.MMSI, p.Departure,
 		p.Top[0].Locode, p.Top[0].Prob, p.Top[1].Locode, p.Top[1].Prob, p.ETAHours)
-	// Output: 211969162 from GBFXT: SEGOT 0.46, NOOSL 0.29, ETA in 23 h
+	// Output: 211969162 from GBFXT: SEGOT 0.29, NOOSL 0.27, ETA in 19 h
+}
+
+// Predict every vessel of a time-ordered AIS feed, holding per-vessel
+// state only.
+func ExampleDestinations_PredictReader() {
+	m, err := sdk.Open("../testdata/models/way-demo.portolan")
+	if err != nil {
+		panic(err)
+	}
+	d, err := m.Destinations(sdk.NewConfig().WithTopK(1))
+	if err != nil {
+		panic(err)
+	}
+	f, err := os.Open("../testdata/ais/sample.nmea")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	positions, err := ais.OpenPositions(f, ais.Options{})
+	if err != nil {
+		panic(err)
+	}
+	results, st, err := d.PredictReader(context.Background(), positions, sdk.IngestConfig{}, nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d vessels, %d answered, %d of %d positions used\n", len(results), st.Answered, st.Kept, st.Positions)
+	for _, r := range results[:2] {
+		if r.Err == nil {
+			fmt.Printf("%d bound for %s\n", r.MMSI, r.Prediction.Top[0].Locode)
+		}
+	}
+	// Output:
+	// 8 vessels, 8 answered, 2694 of 2694 positions used
+	// 211969162 bound for SEGOT
+	// 224090252 bound for PLGDN
 }
 
 // Forecast a series with Monte Carlo temporal-dropout uncertainty.

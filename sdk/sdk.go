@@ -32,6 +32,11 @@ var (
 	ErrBundle = errors.New("sdk: bundle does not fit this runtime")
 	// ErrShape is returned for inputs whose shape is not the model's.
 	ErrShape = errors.New("sdk: input shape does not fit the model")
+	// ErrFeatures is returned when a WAY bundle's feature names are not
+	// the ones this runtime computes (trajectory.FeatureNames): a model
+	// trained on other features, or on an older encoding of them, would
+	// give wrong answers.
+	ErrFeatures = errors.New("sdk: model features differ")
 )
 
 // Config holds prediction options. It is immutable: With* methods return

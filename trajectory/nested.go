@@ -10,18 +10,36 @@ import (
 
 // FeatureNames are WAY's nine per-point features, in input order.
 //
-// Missing-value rules (never NaN):
+// Missing-value rules (never NaN). A feature whose absence is common in
+// real feeds (class B transponders send no ETA, draught, navigational
+// status or ROT; CSV exports often drop those columns) is encoded so that
+// "not reported" never reads as a plausible report:
 //
-//	eta_remain_h  hours from the point to the reported ETA, clipped to ±720; 0 when no ETA was reported
-//	rel_lon       (lon − cell centre lon) / resolution, in [−0.5, 0.5]
-//	rel_lat       (lat − cell centre lat) / resolution, in [−0.5, 0.5]
-//	sog           knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
-//	rot           degrees per minute, clipped to ±720; 0 when absent
-//	cog           degrees [0, 360); when absent, the bearing from the previous point if it moved over 10 m, else the heading, else 0
-//	heading       degrees [0, 360); when absent, the cog (after its own fill)
-//	draught       metres; 0 when absent
-//	nav_status    AIS navigational status 0..14; 15 ("not defined") when absent
-var FeatureNames = []string{"eta_remain_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
+//	reported_eta_h  hours from the point to the reported ETA, clipped to [−48, 720] (an ETA passed more than two
+//	                days ago reads as two days stale); NoETAHours (−96) when no ETA was reported: outside every
+//	                reported value, beyond the stalest, which tell as little
+//	rel_lon         (lon − cell centre lon) / resolution, in [−0.5, 0.5]
+//	rel_lat         (lat − cell centre lat) / resolution, in [−0.5, 0.5]
+//	sog             knots, clipped to [0, 50]; when absent, the speed implied by the previous point (0 for the first)
+//	rot             degrees per minute, clipped to ±720; 0 (not turning, the neutral reading) when absent
+//	cog             degrees [0, 360); when absent, the bearing from the previous point if it moved over 10 m, else the heading, else 0
+//	heading         degrees [0, 360); when absent, the cog (after its own fill)
+//	draught         metres; 0 when absent (no vessel reports a zero draught: AIS itself sends 0 for "not available")
+//	nav_status      AIS navigational status 0..14; 15 ("not defined", AIS's own code for absent) when absent
+//
+// The first feature was "eta_remain_h", with 0 for a missing ETA, before the
+// not-reported code existed; a bundle trained on it is refused by name.
+var FeatureNames = []string{"reported_eta_h", "rel_lon", "rel_lat", "sog", "rot", "cog", "heading", "draught", "nav_status"}
+
+// NoETAHours is the reported_eta_h feature of a point whose vessel reported
+// no ETA: twice the stale bound of reported values (−48 h). It sits close
+// enough to the reported values that standard scaling keeps their spread
+// (a quarter of the simulated training points carry it; −1440 squeezed
+// the reported hours into a twentieth of a standard deviation each).
+const NoETAHours = -96
+
+// etaStale and etaFar bound the reported_eta_h of a reported ETA, in hours.
+const etaStale, etaFar = -48, 720
 
 // NumFeatures is len(FeatureNames).
 const NumFeatures = 9
@@ -91,8 +109,9 @@ func (n *Nested) Tail(max int) []NestedCell {
 func PointFeatures(prev, p *Point, g Grid) [NumFeatures]float32 {
 	var f [NumFeatures]float32
 	res := g.Resolution()
+	f[0] = NoETAHours
 	if p.ETA.Valid {
-		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), -720, 720))
+		f[0] = float32(clamp(p.ETA.V.Sub(p.Time).Hours(), etaStale, etaFar))
 	}
 	clat, clon := g.Centre(g.Cell(p.Lat, p.Lon))
 	dlon := math.Mod(p.Lon-clon+540, 360) - 180 // wrap across the antimeridian
@@ -156,28 +175,180 @@ func BuildNested(pts []Point, depart time.Time, cfg NestedConfig, key uint64) (N
 		for j < len(pts) && cfg.Grid.Cell(pts[j].Lat, pts[j].Lon) == cell {
 			j++
 		}
+		base := i
 		sel = cfg.Select(sel[:0], j-i, key, uint64(ci))
-		nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
-		nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
-		for k, s := range sel {
-			nc.Features[k] = feats[i+s]
-		}
-		last := pts[i+sel[len(sel)-1]].Time
-		nc.Time = last
-		nc.Hours = float32(max(0, last.Sub(depart).Hours()))
-		out.Cells = append(out.Cells, nc)
+		out.Cells = append(out.Cells, cfg.makeCell(cell, sel, func(k int) *[NumFeatures]float32 { return &feats[base+k] },
+			func(k int) time.Time { return pts[base+k].Time }, depart))
 		i = j
 	}
 	return out, nil
 }
 
+// makeCell builds a nested cell from the indices of its selected points
+// (sel, increasing) and the features and time of point i: the time and
+// hours since departure are those of the last selected point.
+func (cfg NestedConfig) makeCell(cell Cell, sel []int, featAt func(int) *[NumFeatures]float32, timeAt func(int) time.Time, depart time.Time) NestedCell {
+	nc := NestedCell{Cell: cell, Features: make([][NumFeatures]float32, len(sel))}
+	nc.Lat, nc.Lon = cfg.Grid.Centre(cell)
+	for k, i := range sel {
+		nc.Features[k] = *featAt(i)
+	}
+	nc.Time = timeAt(sel[len(sel)-1])
+	nc.Hours = float32(max(0, nc.Time.Sub(depart).Hours()))
+	return nc
+}
+
+// NestedBuilder builds a voyage's nested sequence point by point, as
+// BuildNested builds it from the whole voyage, keeping only what the model
+// reads: the last MaxLen cells, closed cells reduced to their selected
+// points' features, and of the open cell its selection candidates (at most
+// Capacity points, thinned by a doubling stride as points arrive, and the
+// latest). A voyage's memory is thus bounded: it grows with neither the
+// voyage nor the time spent in one cell.
+type NestedBuilder struct {
+	cfg    NestedConfig
+	depart time.Time
+	key    uint64
+	cells  []NestedCell // closed cells, the newest at most MaxLen+64
+	closed int          // cells closed since departure
+	open   Cell
+	// the open cell: its candidates so far (points 0, st, 2·st, … of it),
+	// its point count, and its latest point
+	feats     [][NumFeatures]float32
+	times     []int64 // unix nanoseconds
+	st, count int
+	lastFeat  [NumFeatures]float32
+	lastTime  int64
+	prev      Point // the voyage's latest point
+	n         int   // points added
+	sel       []int
+	tail      []NestedCell
+}
+
+// NewNestedBuilder starts the nested sequence of a voyage departing at
+// depart; key keys Random sampling as in BuildNested.
+func NewNestedBuilder(cfg NestedConfig, depart time.Time, key uint64) *NestedBuilder {
+	b := &NestedBuilder{cfg: cfg}
+	b.Reset(depart, key)
+	return b
+}
+
+// Reset starts a new voyage, reusing the builder's memory.
+func (b *NestedBuilder) Reset(depart time.Time, key uint64) {
+	b.depart, b.key, b.cells, b.closed, b.n = depart, key, b.cells[:0], 0, 0
+	b.feats, b.times, b.st, b.count = b.feats[:0], b.times[:0], 1, 0
+}
+
+// Add appends the voyage's next point.
+func (b *NestedBuilder) Add(p *Point) {
+	g := b.cfg.Grid
+	cell := g.Cell(p.Lat, p.Lon)
+	var prev *Point
+	if b.n > 0 {
+		prev = &b.prev
+		if cell != b.open {
+			b.cells = append(b.cells, b.openCell())
+			b.closed++
+			b.feats, b.times, b.st, b.count = b.feats[:0], b.times[:0], 1, 0
+			if len(b.cells) > b.cfg.MaxLen+64 {
+				b.cells = append(b.cells[:0], b.cells[len(b.cells)-b.cfg.MaxLen:]...)
+			}
+		}
+	}
+	b.open = cell
+	f, t := PointFeatures(prev, p, g), p.Time.UnixNano()
+	if b.count%b.st == 0 && len(b.feats) == b.cfg.Capacity() {
+		// full: keep every other candidate, the stride doubles (before
+		// appending, so the slices never outgrow Capacity; Capacity is even,
+		// so this point is a candidate at the doubled stride too)
+		k := 0
+		for i := 0; i < len(b.feats); i += 2 {
+			b.feats[k], b.times[k] = b.feats[i], b.times[i]
+			k++
+		}
+		b.feats, b.times, b.st = b.feats[:k], b.times[:k], 2*b.st
+	}
+	if b.count%b.st == 0 {
+		b.feats, b.times = append(b.feats, f), append(b.times, t)
+	}
+	b.count++
+	b.lastFeat, b.lastTime = f, t
+	b.prev = *p
+	b.n++
+}
+
+// openCell builds the open cell from its candidates as BuildNested builds
+// it from all its points: point i is candidate i/st, or the latest.
+func (b *NestedBuilder) openCell() NestedCell {
+	b.sel = b.cfg.Select(b.sel[:0], b.count, b.key, uint64(b.closed))
+	featAt := func(i int) *[NumFeatures]float32 {
+		if i == b.count-1 {
+			return &b.lastFeat
+		}
+		return &b.feats[i/b.st]
+	}
+	timeAt := func(i int) time.Time {
+		if i == b.count-1 {
+			return time.Unix(0, b.lastTime).UTC()
+		}
+		return time.Unix(0, b.times[i/b.st]).UTC()
+	}
+	return b.cfg.makeCell(b.open, b.sel, featAt, timeAt, b.depart)
+}
+
+// Len returns the number of points added since departure.
+func (b *NestedBuilder) Len() int { return b.n }
+
+// Last returns the latest point added.
+func (b *NestedBuilder) Last() Point { return b.prev }
+
+// Tail returns the last MaxLen cells of the voyage so far, the open one
+// included: what BuildNested(all points).Tail(MaxLen) returns. The slice
+// is valid until the next call.
+func (b *NestedBuilder) Tail() []NestedCell {
+	if b.n == 0 {
+		return nil
+	}
+	cells := b.cells
+	if len(cells) > b.cfg.MaxLen-1 {
+		cells = cells[len(cells)-(b.cfg.MaxLen-1):]
+	}
+	b.tail = append(append(b.tail[:0], cells...), b.openCell())
+	return b.tail
+}
+
+// Capacity is how many of a cell's points selection chooses from: a cell
+// of more points is first thinned to every s-th point, s the smallest
+// power of two that leaves at most Capacity of them, plus its last point.
+// It is max(64, 2·SubLen), so that a stream can build the cell in bounded
+// memory (NestedBuilder) and choose exactly the points BuildNested does.
+func (cfg NestedConfig) Capacity() int { return max(64, 2*cfg.SubLen) }
+
+// stride returns the thinning stride of a cell of n points: the smallest
+// power of two s with ⌊(n−1)/s⌋+1 ≤ capacity.
+func stride(n, capacity int) int {
+	s := 1
+	for (n-1)/s+1 > capacity {
+		s *= 2
+	}
+	return s
+}
+
 // Select appends the indices (in [0, n), increasing) of the points a cell
 // of n points keeps, by cfg.Sampling; key and cell key Random sampling.
+// The choice is among the cell's candidates: all its points when there
+// are at most Capacity, else every s-th point and the last (see Capacity).
 func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
+	st := stride(n, cfg.Capacity())
+	m := (n-1)/st + 1 // candidates 0, st, …, (m−1)·st
+	if (m-1)*st != n-1 {
+		m++ // and the last point
+	}
+	at := func(k int) int { return min(k*st, n-1) } // candidate k's index
 	s := cfg.SubLen
-	if n <= s {
-		for i := 0; i < n; i++ {
-			dst = append(dst, i)
+	if m <= s {
+		for k := 0; k < m; k++ {
+			dst = append(dst, at(k))
 		}
 		return dst
 	}
@@ -186,12 +357,12 @@ func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
 			if s == 1 {
 				return append(dst, 0)
 			}
-			dst = append(dst, int(math.Round(float64(j)*float64(n-1)/float64(s-1))))
+			dst = append(dst, at(int(math.Round(float64(j)*float64(m-1)/float64(s-1)))))
 		}
 		return dst
 	}
-	// Random: first point, then a partial Fisher–Yates over 1..n-1.
-	rest := make([]int, n-1)
+	// Random: first point, then a partial Fisher–Yates over candidates 1..m-1.
+	rest := make([]int, m-1)
 	for i := range rest {
 		rest[i] = i + 1
 	}
@@ -202,7 +373,10 @@ func (cfg NestedConfig) Select(dst []int, n int, key, cell uint64) []int {
 	chosen := rest[:s-1]
 	insertionSort(chosen)
 	dst = append(dst, 0)
-	return append(dst, chosen...)
+	for _, k := range chosen {
+		dst = append(dst, at(k))
+	}
+	return dst
 }
 
 func insertionSort(a []int) {

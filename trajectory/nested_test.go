@@ -44,7 +44,7 @@ func TestBuildNestedHandComputed(t *testing.T) {
 		{6, 0.4, 0.25, 10, -2, 90, 91, 7.5, 0},
 	}, roundRows(c.Features))
 
-	// the point with nothing reported: ETA 0, implied SOG from the previous point,
+	// the point with nothing reported: ETA NoETAHours, implied SOG from the previous point,
 	// COG = bearing from the previous point, heading = COG, draught 0, status 15
 	c = n.Cells[1]
 	require.Len(t, c.Features, 1)
@@ -54,7 +54,7 @@ func TestBuildNestedHandComputed(t *testing.T) {
 	brg := Bearing(51.75, 3.9, 51.25, 4.25)
 	require.InDelta(t, brg, f[5], 1e-3)
 	require.Equal(t, f[5], f[6])
-	require.Equal(t, [4]float32{0, 0, 0, 15}, [4]float32{f[0], f[4], f[7], f[8]})
+	require.Equal(t, [4]float32{NoETAHours, 0, 0, 15}, [4]float32{f[0], f[4], f[7], f[8]})
 	require.Equal(t, [2]float32{-0.25, -0.25}, [2]float32{f[1], f[2]})
 
 	require.Equal(t, n.Cells[0].Cell, n.Cells[2].Cell, "re-entering a cell makes a new entry")
@@ -105,4 +105,56 @@ func TestScaler(t *testing.T) {
 	s.Apply(&f)
 	require.Equal(t, float32(1), f[0])
 	require.Equal(t, float32(5), f[1])
+}
+
+// TestSelectThinsLargeCells: a cell of more than Capacity points chooses
+// among every s-th point and the last (hand-computed for 200 points).
+func TestSelectThinsLargeCells(t *testing.T) {
+	cfg := NestedConfig{SubLen: 5}
+	require.Equal(t, 64, cfg.Capacity())
+	// 200 points: stride 4 leaves 50 (0, 4, …, 196) and the last, 199: 51 candidates;
+	// even selection takes candidates round(j·50/4) = 0, 13, 25, 38, 50
+	require.Equal(t, []int{0, 52, 100, 152, 199}, cfg.Select(nil, 200, 0, 0))
+	// at most Capacity points: no thinning (the rule of smaller cells is unchanged)
+	require.Equal(t, []int{0, 16, 32, 47, 63}, cfg.Select(nil, 64, 0, 0)) // round(j·63/4)
+	require.Equal(t, []int{0, 16, 32, 48, 64}, cfg.Select(nil, 65, 0, 0)) // stride 2: 33 candidates, the last 64
+	cfg.Sampling, cfg.Seed = Random, 3
+	got := cfg.Select(nil, 1000, 1, 2)
+	require.Len(t, got, 5)
+	require.Equal(t, 0, got[0])
+	for _, i := range got[1:] {
+		require.True(t, i%16 == 0 || i == 999, "a candidate: stride 16 for 1000 points, or the last (%d)", i)
+	}
+}
+
+// TestNestedBuilderLongCell: a vessel that stays in one cell for thousands
+// of points keeps at most Capacity+1 of them, and still builds exactly what
+// BuildNested builds from all of them.
+func TestNestedBuilderLongCell(t *testing.T) {
+	for _, sampling := range []Sampling{Even, Random} {
+		cfg := DefaultNestedConfig()
+		cfg.Sampling, cfg.Seed = sampling, 5
+		var pts []Point
+		b := NewNestedBuilder(cfg, t0, 7)
+		for i := 0; i < 3000; i++ {
+			p := pt(i, 51.5+0.0001*float64(i%50), 3.5, float64(i%7))
+			if i > 2500 { // then on into the next cell
+				p.Lon = 4.5
+			}
+			pts = append(pts, p)
+			b.Add(&pts[i])
+			require.LessOrEqual(t, cap(b.feats), cfg.Capacity(), "the open cell never outgrows Capacity")
+			if i%97 != 0 && i != 2999 {
+				continue
+			}
+			want, err := BuildNested(pts, t0, cfg, 7)
+			require.NoError(t, err)
+			got := b.Tail()
+			require.Equal(t, len(want.Cells), len(got))
+			for k := range got {
+				require.Equal(t, want.Cells[k].Features, got[k].Features, "point %d cell %d", i, k)
+				require.Equal(t, want.Cells[k].Hours, got[k].Hours)
+			}
+		}
+	}
 }

@@ -16,20 +16,23 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 	"github.com/portolan-sdk/portolan/sdk"
-	"github.com/portolan-sdk/portolan/trajectory/ais"
+	"github.com/portolan-sdk/portolan/trajectory"
 )
 
 func runPredict(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("predict", "--model M.portolan --ais FILE [--top 5] [--format table|jsonl|geojson]", stderr)
+	fs := newFlags("predict", "--model M.portolan --ais FILES [--top 5] [--format table|jsonl|geojson] [--idle 24h] [--unsorted] [--csv-map MAP] [--rejects FILE]", stderr)
 	model := fs.String("model", "", "a WAY bundle")
-	aisFile := fs.String("ais", "", "AIS input: NMEA, MarineCadastre or DMA CSV, - for stdin")
+	af := addAISFlags(fs, true)
 	top := fs.Int("top", 5, "destinations to list per vessel")
 	format := fs.String("format", "table", "table, jsonl or geojson (latest positions with their predictions)")
 	portsFile := fs.String("ports", "", "port catalogue to find port visits with (World Port Index CSV, GeoJSON points or builtin); default: the port areas the model carries")
+	idle := fs.Duration("idle", 24*time.Hour, "a vessel silent this long (in the input's time) is answered then and forgotten; 0 keeps every vessel")
+	unsorted := fs.Bool("unsorted", false, "the input is not in time order: hold every position and sort each vessel's track (memory grows with the input)")
+	threads := fs.Int("threads", 1, "goroutines that run the model")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if *model == "" || *aisFile == "" {
+	if *model == "" || len(af.files) == 0 {
 		fs.Usage()
 		return errUsage
 	}
@@ -40,7 +43,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := sdk.NewConfig().WithTopK(*top)
+	cfg := sdk.NewConfig().WithTopK(*top).WithThreads(*threads)
 	if *portsFile != "" {
 		ports, err := loadPorts(*portsFile)
 		if err != nil {
@@ -52,19 +55,54 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	in, closeIn, err := openInput(*aisFile)
+	in, err := af.open(af.files, stdin)
 	if err != nil {
 		return err
 	}
-	defer closeIn()
-	pr, err := ais.OpenPositions(in, ais.Options{})
-	if err != nil {
-		return err
+	defer in.Close()
+	ctx := context.Background()
+	bar := newProgress(stderr, "vessels answered")
+	sum := &summary{cmd: "predict", usedAs: "used"}
+	var res []sdk.VesselResult
+	if *unsorted {
+		tracks, err := trajectory.Collect(in)
+		if err != nil {
+			return err
+		}
+		var total trajectory.CleanStats
+		for i, t := range tracks {
+			_, st := trajectory.Clean(t, trajectory.CleanConfig{})
+			total.Add(st)
+			p, err := d.Predict(ctx, t)
+			res = append(res, sdk.VesselResult{MMSI: t.MMSI, Name: t.Name, Prediction: p, Err: err})
+			bar.update(i+1, len(tracks))
+		}
+		sum.used, sum.dropped = total.Kept, total.Dropped
+	} else {
+		var st sdk.IngestStats
+		res, st, err = d.PredictReader(ctx, in, sdk.IngestConfig{Idle: idleSetting(*idle), Dropped: in.dropped},
+			func(n int) { bar.update(n, 0) })
+		if err != nil {
+			return err
+		}
+		sum.used, sum.dropped = st.Kept, st.Dropped
+		sum.extra = fmt.Sprintf("at most %d vessels held, %d let go idle", st.Peak, st.Evicted)
+		defer orderNote(stderr, st.StreamStats)
 	}
-	bar := newProgress(stderr, "vessels")
-	res, err := d.PredictAll(context.Background(), pr, bar.update)
 	bar.done()
-	if err != nil {
+	answered := 0
+	for _, r := range res {
+		if r.Err == nil {
+			answered++
+		}
+	}
+	extra := fmt.Sprintf("%d vessels: %d with a voyage in progress answered, %d without", len(res), answered, len(res)-answered)
+	if sum.extra != "" {
+		extra += " (" + sum.extra + ")"
+	}
+	sum.acc, sum.inputs, sum.extra = in.Account(), in.streams, extra
+	fmt.Fprintln(stderr, sum)
+	if err := sum.check(); err != nil {
 		return err
 	}
 	w := bufio.NewWriter(stdout)
@@ -232,6 +270,10 @@ func newProgress(w io.Writer, label string) *progress {
 
 func (p *progress) update(done, total int) {
 	if !p.on || (done%16 != 0 && done != total) {
+		return
+	}
+	if total <= 0 { // unknown total: a count
+		fmt.Fprintf(p.w, "\r%s %d", p.label, done)
 		return
 	}
 	const width = 30

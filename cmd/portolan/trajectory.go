@@ -14,7 +14,6 @@ import (
 	"github.com/paulmach/orb/geojson"
 	"github.com/portolan-sdk/portolan/internal/wayprep"
 	"github.com/portolan-sdk/portolan/trajectory"
-	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/trajectory/sim"
 )
 
@@ -31,33 +30,14 @@ func loadPorts(path string) (*trajectory.Ports, error) {
 	return trajectory.NewPorts(list)
 }
 
-// loadInputs loads the port catalogue and the tracks of the AIS files.
-func loadInputs(portsFile string, files []string) (*trajectory.Ports, []*trajectory.Track, error) {
+// openWithPorts loads the port catalogue and opens the --ais inputs.
+func (a *aisFlags) openWithPorts(portsFile string) (*trajectory.Ports, *aisInput, error) {
 	ports, err := loadPorts(portsFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	tracks, err := readTracks(files)
-	return ports, tracks, err
-}
-
-// readTracks reads positions from every AIS file (NMEA or CSV, detected)
-// and groups them into tracks.
-func readTracks(files []string) ([]*trajectory.Track, error) {
-	var readers []ais.PositionReader
-	for _, f := range files {
-		in, closeIn, err := openInput(f)
-		if err != nil {
-			return nil, err
-		}
-		defer closeIn()
-		r, err := ais.OpenPositions(in, ais.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		readers = append(readers, r)
-	}
-	return trajectory.Collect(readers...)
+	in, err := a.open(a.files, stdin)
+	return ports, in, err
 }
 
 // stringList is a flag that may be repeated or comma-separated.
@@ -83,6 +63,7 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	lanes := fs.String("lanes", "builtin", "sea-lane network (GeoJSON LineStrings), or builtin")
 	portsFile := fs.String("ports", "builtin", "ports (World Port Index CSV or GeoJSON points), or builtin")
 	maxPorts := fs.Int("max-ports", 40, "use at most this many ports (largest harbours first)")
+	noVoyage := fs.Float64("no-voyage-data", 0.25, "share of class A vessels that never report destination, ETA or draught (class B never do)")
 	format := fs.String("format", "nmea", "output: nmea (tag-blocked AIVDM) or csv (MarineCadastre)")
 	out := fs.String("out", "-", "output file, - for stdout")
 	if err := parse(fs, args, 0); err != nil {
@@ -106,8 +87,15 @@ func runSimulate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *noVoyage < 0 || *noVoyage > 1 {
+		return fmt.Errorf("--no-voyage-data %v: want a share in [0, 1]", *noVoyage)
+	}
+	share := *noVoyage
+	if share == 0 {
+		share = -1 // sim.Config: zero means the default, negative none
+	}
 	fleet, err := sim.NewFleet(net, largestPorts(ports.All(), *maxPorts), sim.Config{
-		Seed: *seed, Vessels: *vessels, Days: *days, Start: t0, Interval: *interval})
+		Seed: *seed, Vessels: *vessels, Days: *days, Start: t0, Interval: *interval, NoVoyageShare: share})
 	if err != nil {
 		return err
 	}
@@ -150,81 +138,194 @@ func largestPorts(list []trajectory.Port, n int) []trajectory.Port {
 }
 
 func runVoyages(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("voyages", "--ais FILES [--ports PORTS] [--format geojson|jsonl]", stderr)
-	var files stringList
-	fs.Var(&files, "ais", "AIS input files (NMEA, MarineCadastre or DMA CSV); repeat or comma-separate")
+	fs := newFlags("voyages", "--ais FILES [--ports PORTS] [--format geojson|jsonl] [--idle 24h] [--unsorted] [--csv-map MAP] [--rejects FILE]", stderr)
+	af := addAISFlags(fs, true)
 	portsFile := fs.String("ports", "builtin", "ports (World Port Index CSV or GeoJSON points), or builtin")
 	format := fs.String("format", "geojson", "geojson (a FeatureCollection of LineStrings) or jsonl")
+	idle := fs.Duration("idle", 24*time.Hour, "a vessel silent this long (in the input's time) has its voyage in progress written and is forgotten; 0 keeps every vessel")
+	unsorted := fs.Bool("unsorted", false, "the input is not in time order: hold every position and sort each vessel's track (memory grows with the input)")
 	if err := parse(fs, args, 0); err != nil {
 		return err
 	}
-	if len(files) == 0 {
+	if len(af.files) == 0 {
 		fs.Usage()
 		return errUsage
 	}
 	if *format != "geojson" && *format != "jsonl" {
 		return fmt.Errorf("unknown --format %q (want geojson or jsonl)", *format)
 	}
-	ports, tracks, err := loadInputs(*portsFile, files)
+	ports, in, err := af.openWithPorts(*portsFile)
 	if err != nil {
 		return err
 	}
-	fc := geojson.NewFeatureCollection()
-	bw := bufio.NewWriter(stdout)
-	defer bw.Flush()
-	var total trajectory.CleanStats
-	count := 0
-	for _, t := range tracks {
-		voyages, st := trajectory.VoyagesOf(t, ports, trajectory.CleanConfig{}, trajectory.VisitConfig{})
-		total.Add(st)
-		for _, v := range voyages {
-			props := voyageProps(&v, ports)
-			count++
-			if *format == "jsonl" {
-				data, _ := json.Marshal(props)
-				bw.Write(append(data, '\n'))
-				continue
-			}
-			ls := make(orb.LineString, len(v.Points))
-			for i, p := range v.Points {
-				ls[i] = orb.Point{p.Lon, p.Lat}
-			}
-			f := geojson.NewFeature(ls)
-			f.Properties = props
-			fc.Append(f)
-		}
-	}
-	if *format == "geojson" {
-		data, err := json.Marshal(fc)
+	defer in.Close()
+	vw := newVoyageWriter(stdout, *format, ports)
+	sum := &summary{cmd: "voyages", usedAs: "used"}
+	if *unsorted {
+		tracks, err := trajectory.Collect(in)
 		if err != nil {
 			return err
 		}
-		bw.Write(append(data, '\n'))
+		var total trajectory.CleanStats
+		for _, t := range tracks {
+			voyages, st := trajectory.VoyagesOf(t, ports, trajectory.CleanConfig{}, trajectory.VisitConfig{})
+			total.Add(st)
+			for k := range voyages {
+				v := &voyages[k]
+				var ls orb.LineString
+				for _, p := range v.Points {
+					ls = vw.appendPoint(ls, &p)
+				}
+				vw.write(v.MMSI, v.ShipType, v.From, v.To, v.Depart, v.Points[len(v.Points)-1].Time, len(v.Points), ls)
+			}
+		}
+		sum.used, sum.dropped = total.Kept, total.Dropped
+		sum.extra = fmt.Sprintf("%d vessels, %d voyages (%d positions reordered)", len(tracks), vw.count, total.Reordered)
+	} else {
+		stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: ports, Idle: idleSetting(*idle)},
+			func(v *trajectory.Vessel) trajectory.VoyageSink { return &voyageSink{v: v, w: vw} })
+		for {
+			p, err := in.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			if why := stream.Push(p); why != "" {
+				in.dropped(p, why)
+			}
+		}
+		stream.Flush()
+		st := stream.Stats()
+		sum.used, sum.dropped = st.Kept, st.Dropped
+		sum.extra = fmt.Sprintf("%d vessels (at most %d held, %d let go idle), %d voyages", st.Vessels, st.Peak, st.Evicted, vw.count)
+		defer orderNote(stderr, st)
 	}
-	fmt.Fprintf(stderr, "%d tracks, %d voyages; %d of %d points kept, dropped %v\n", len(tracks), count, total.Kept, total.In, total.Dropped)
-	return nil
+	if err := vw.close(); err != nil {
+		return err
+	}
+	sum.acc, sum.inputs = in.Account(), in.streams
+	fmt.Fprintln(stderr, sum)
+	return sum.check()
 }
 
-func voyageProps(v *trajectory.Voyage, ports *trajectory.Ports) map[string]any {
+// idleSetting turns the --idle flag (0: never) into StreamConfig.Idle
+// (negative: never).
+func idleSetting(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
+// orderNote tells the user when a stream meant to be in time order was not.
+func orderNote(w io.Writer, st trajectory.StreamStats) {
+	if late := st.Dropped[trajectory.DropLate]; late > 0 || st.Behind > 0 {
+		fmt.Fprintf(w, "portolan: the input is not in time order (%d positions came after later ones of their vessel and were dropped, %d ran over an hour behind the latest time): sort it by time, or use --unsorted\n", late, st.Behind)
+	}
+}
+
+// voyageWriter writes voyages as they are found: GeoJSON features inside
+// one FeatureCollection, or JSON lines.
+type voyageWriter struct {
+	w      *bufio.Writer
+	format string
+	ports  *trajectory.Ports
+	count  int
+}
+
+func newVoyageWriter(w io.Writer, format string, ports *trajectory.Ports) *voyageWriter {
+	vw := &voyageWriter{w: bufio.NewWriterSize(w, 64<<10), format: format, ports: ports}
+	if format == "geojson" {
+		vw.w.WriteString(`{"type":"FeatureCollection","features":[`)
+	}
+	return vw
+}
+
+// appendPoint adds a point to a voyage's line when the format draws it.
+func (vw *voyageWriter) appendPoint(ls orb.LineString, p *trajectory.Point) orb.LineString {
+	if vw.format != "geojson" {
+		return ls
+	}
+	return append(ls, orb.Point{p.Lon, p.Lat})
+}
+
+// write writes one voyage of n points: ship is the ShipCategories id,
+// from and to port indices (-1 unknown or, for to, in progress), ls its
+// line (GeoJSON only).
+func (vw *voyageWriter) write(mmsi uint32, ship, from, to int, depart, arrive time.Time, n int, ls orb.LineString) {
 	name := func(i int) any {
 		if i < 0 {
 			return nil
 		}
-		p := ports.At(i)
+		p := vw.ports.At(i)
 		if p.Locode != "" {
 			return p.Locode
 		}
 		return p.Name
 	}
 	props := map[string]any{
-		"mmsi": v.MMSI, "ship_type": trajectory.ShipCategories[v.ShipType], "from": name(v.From), "to": name(v.To),
-		"depart": v.Depart.UTC().Format(time.RFC3339), "points": len(v.Points), "in_progress": v.InProgress(),
+		"mmsi": mmsi, "ship_type": trajectory.ShipCategories[ship], "from": name(from), "to": name(to),
+		"depart": depart.UTC().Format(time.RFC3339), "points": n, "in_progress": to < 0,
 	}
-	if !v.InProgress() {
-		props["arrive"] = v.Arrive.UTC().Format(time.RFC3339)
-		props["hours"] = v.Arrive.Sub(v.Depart).Hours()
+	if to >= 0 {
+		props["arrive"] = arrive.UTC().Format(time.RFC3339)
+		props["hours"] = arrive.Sub(depart).Hours()
 	}
-	return props
+	var data []byte
+	if vw.format == "jsonl" {
+		data, _ = json.Marshal(props)
+		vw.w.Write(append(data, '\n'))
+	} else {
+		f := geojson.NewFeature(ls)
+		f.Properties = props
+		data, _ = json.Marshal(f)
+		if vw.count > 0 {
+			vw.w.WriteByte(',')
+		}
+		vw.w.Write(data)
+	}
+	vw.count++
+}
+
+func (vw *voyageWriter) close() error {
+	if vw.format == "geojson" {
+		vw.w.WriteString("]}\n")
+	}
+	return vw.w.Flush()
+}
+
+// voyageSink holds what the output needs of one vessel's voyage in
+// progress (its line for GeoJSON, its ends and count) and writes it when
+// it arrives, or at the end while still under way.
+type voyageSink struct {
+	v              *trajectory.Vessel
+	w              *voyageWriter
+	from, n        int
+	depart, latest time.Time
+	ls             orb.LineString
+	open           bool
+}
+
+func (s *voyageSink) Depart(from int, p *trajectory.Point) {
+	s.from, s.n, s.depart, s.latest, s.open = from, 1, p.Time, p.Time, true
+	s.ls = s.w.appendPoint(s.ls[:0], p)
+}
+
+func (s *voyageSink) Add(p *trajectory.Point) {
+	s.n, s.latest = s.n+1, p.Time
+	s.ls = s.w.appendPoint(s.ls, p)
+}
+
+func (s *voyageSink) Arrive(to int) { s.flush(to) }
+func (s *voyageSink) Close()        { s.flush(-1); s.ls = nil }
+
+func (s *voyageSink) flush(to int) {
+	if s.open && s.n >= 2 {
+		s.w.write(s.v.MMSI, trajectory.ShipCategory(s.v.ShipType), s.from, to, s.depart, s.latest, s.n, s.ls)
+	}
+	s.open, s.ls = false, s.ls[:0]
 }
 
 func runPrepare(args []string, stdout, stderr io.Writer) error {
@@ -237,8 +338,7 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	fs := newFlags("prepare way", "--ais FILES --ports PORTS --out DIR [flags]", stderr)
-	var files stringList
-	fs.Var(&files, "ais", "AIS input files (NMEA, MarineCadastre or DMA CSV); repeat or comma-separate")
+	af := addAISFlags(fs, true)
 	portsFile := fs.String("ports", "builtin", "ports (World Port Index CSV or GeoJSON points), or builtin")
 	out := fs.String("out", "", "output directory for shards and manifest.json")
 	cfg := wayprep.DefaultConfig()
@@ -258,7 +358,7 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown --port-areas %q (want all or visited)", *areas)
 	}
-	if len(files) == 0 || *out == "" {
+	if len(af.files) == 0 || *out == "" {
 		fs.Usage()
 		return errUsage
 	}
@@ -274,12 +374,25 @@ func runPrepare(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("unknown --sampling %q (want even or random)", *sampling)
 	}
-	ports, tracks, err := loadInputs(*portsFile, files)
+	ports, in, err := af.openWithPorts(*portsFile)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	// training data needs every voyage: the whole input is held and each
+	// track sorted, so any order of input is fine
+	tracks, err := trajectory.Collect(in)
 	if err != nil {
 		return err
 	}
 	d, err := wayprep.Prepare(tracks, ports, cfg)
 	if err != nil {
+		return err
+	}
+	sum := &summary{cmd: "prepare", acc: in.Account(), inputs: in.streams, used: d.Clean.Kept, usedAs: "used",
+		dropped: d.Clean.Dropped, extra: fmt.Sprintf("%d vessels, %d complete voyages", len(tracks), d.Counts["complete"])}
+	fmt.Fprintln(stderr, sum)
+	if err := sum.check(); err != nil {
 		return err
 	}
 	m, err := d.Write(*out)

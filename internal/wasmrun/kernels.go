@@ -17,7 +17,6 @@ import (
 	"unsafe"
 
 	"github.com/portolan-sdk/portolan/accel"
-	"github.com/portolan-sdk/portolan/internal/half"
 	"github.com/portolan-sdk/portolan/internal/kernelabi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -426,23 +425,19 @@ func nativeKernel(name string) api.GoModuleFunc {
 		return func(_ context.Context, mod api.Module, st []uint64) {
 			m := memOf(mod)
 			n := count(st[2], "n")
-			dst, src := m.f32s(st[0], n, "dequant_f16 dst"), m.u16s(st[1], n, "dequant_f16 src")
-			for i, h := range src {
-				dst[i] = half.ToFloat32(h)
-			}
+			accel.DequantF16(m.f32s(st[0], n, "dequant_f16 dst"), m.u16s(st[1], n, "dequant_f16 src"))
 		}
 	case kernelabi.FnDequantInt8:
 		return func(_ context.Context, mod api.Module, st []uint64) {
 			m := memOf(mod)
 			rows, cols := count(st[3], "rows"), count(st[4], "cols")
 			n := product(rows, cols, "dequant_int8")
-			dst, src, scales := m.f32s(st[0], n, "dequant_int8 dst"), m.bytes(st[1], n, "dequant_int8 src"), m.f32s(st[2], cols, "dequant_int8 scales")
-			for r := 0; r < n; r += cols {
-				d, s := dst[r:r+cols], src[r:r+cols]
-				for j, sc := range scales {
-					d[j] = sc * float32(int8(s[j]))
-				}
+			if n == 0 {
+				return
 			}
+			src := m.bytes(st[1], n, "dequant_int8 src")
+			accel.DequantInt8(m.f32s(st[0], n, "dequant_int8 dst"), unsafe.Slice((*int8)(unsafe.Pointer(&src[0])), n),
+				m.f32s(st[2], cols, "dequant_int8 scales"))
 		}
 	}
 	panic("host: no native kernel " + name)

@@ -3,190 +3,267 @@ package ais
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// Field names used in CSV column mappings.
+// Reasons a CSV row is dropped; CSVStats.Dropped counts by these.
 const (
-	FieldMMSI        = "mmsi"
-	FieldTime        = "time"
-	FieldLat         = "lat"
-	FieldLon         = "lon"
-	FieldSOG         = "sog"
-	FieldCOG         = "cog"
-	FieldHeading     = "heading"
-	FieldROT         = "rot"
-	FieldNavStatus   = "nav_status"
-	FieldIMO         = "imo"
-	FieldName        = "name"
-	FieldCallSign    = "callsign"
-	FieldShipType    = "ship_type"
-	FieldLength      = "length"
-	FieldWidth       = "width"
-	FieldDraught     = "draught"
-	FieldDestination = "destination"
-	FieldETA         = "eta"
-	FieldClass       = "class"
+	ReasonColumns  = "wrong number of columns"
+	ReasonVesselID = "bad vessel id"
+	ReasonTime     = "bad time"
+	ReasonLatLon   = "bad latitude or longitude"
+	ReasonQuote    = "unterminated quote"
 )
 
-// CSVFormat maps the columns of a tabular AIS export onto Position fields.
-//
-// Values are read the same way for every format: an empty cell, "NA",
-// "NaN", "Unknown", "Undefined" or "Not available" is absent; heading 511
-// (or ≥ 360), SOG ≥ 102.3, COG ≥ 360, navigational status 15, ship type 0,
-// IMO 0 and positions off the globe (91/181) are absent, as on the air.
-// Navigational status and ship type may be codes or the text names the
-// Danish Maritime Authority uses ("Under way using engine", "Cargo"). IMO
-// may carry an "IMO" prefix. A class column ("A", "B", "Class A", …)
-// drops rows from other station kinds (base stations, AtoN).
-type CSVFormat struct {
-	Name string
-	// Columns maps Field* names to column headers (case-insensitive).
-	// mmsi, time, lat and lon are required.
-	Columns map[string]string
-	// TimeLayout is the Go time layout of the time and ETA columns, in
-	// UTC. Empty means RFC 3339 (with or without zone) or unix seconds.
-	TimeLayout string
-	// Comma is the field separator; 0 means ','.
-	Comma rune
-}
-
-// MarineCadastre is the US MarineCadastre.gov AIS CSV export:
-// MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,
-// VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass.
-var MarineCadastre = CSVFormat{
-	Name: "marinecadastre",
-	Columns: map[string]string{
-		FieldMMSI: "MMSI", FieldTime: "BaseDateTime", FieldLat: "LAT", FieldLon: "LON", FieldSOG: "SOG",
-		FieldCOG: "COG", FieldHeading: "Heading", FieldName: "VesselName", FieldIMO: "IMO",
-		FieldCallSign: "CallSign", FieldShipType: "VesselType", FieldNavStatus: "Status",
-		FieldLength: "Length", FieldWidth: "Width", FieldDraught: "Draft", FieldClass: "TransceiverClass",
-	},
-	TimeLayout: "2006-01-02T15:04:05",
-}
-
-// DMA is the Danish Maritime Authority's AIS CSV export (26 columns
-// starting "# Timestamp", times as dd/mm/yyyy HH:MM:SS).
-var DMA = CSVFormat{
-	Name: "dma",
-	Columns: map[string]string{
-		FieldTime: "# Timestamp", FieldClass: "Type of mobile", FieldMMSI: "MMSI", FieldLat: "Latitude",
-		FieldLon: "Longitude", FieldNavStatus: "Navigational status", FieldROT: "ROT", FieldSOG: "SOG",
-		FieldCOG: "COG", FieldHeading: "Heading", FieldIMO: "IMO", FieldCallSign: "Callsign", FieldName: "Name",
-		FieldShipType: "Ship type", FieldWidth: "Width", FieldLength: "Length", FieldDraught: "Draught",
-		FieldDestination: "Destination", FieldETA: "ETA",
-	},
-	TimeLayout: "02/01/2006 15:04:05",
-}
-
-// ParseCSVFormat reads a generic mapping such as
-// "mmsi=MMSI,time=ts,lat=LAT,lon=LON,sog=SOG;layout=2006-01-02 15:04:05;comma=;"
-// (field=header pairs separated by commas, then optional ;layout= and
-// ;comma= settings).
-func ParseCSVFormat(spec string) (CSVFormat, error) {
-	f := CSVFormat{Name: "custom", Columns: map[string]string{}}
-	parts := strings.Split(spec, ";")
-	for _, kv := range strings.Split(parts[0], ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.TrimSpace(k) == "" || v == "" {
-			return f, fmt.Errorf("ais: column mapping %q: want field=header", kv)
-		}
-		f.Columns[strings.TrimSpace(k)] = v
-	}
-	for i := 1; i < len(parts); i++ {
-		k, v, _ := strings.Cut(parts[i], "=")
-		switch k {
-		case "layout":
-			f.TimeLayout = v
-		case "comma":
-			r := []rune(v)
-			if len(r) != 1 {
-				if i+1 < len(parts) && v == "" { // "comma=;" splits the ';' away
-					f.Comma = ';'
-					i++
-					continue
-				}
-				return f, fmt.Errorf("ais: comma %q: want one character", v)
-			}
-			f.Comma = r[0]
-		case "":
-		default:
-			return f, fmt.Errorf("ais: unknown CSV setting %q", k)
-		}
-	}
-	for _, k := range []string{FieldMMSI, FieldTime, FieldLat, FieldLon} {
-		if _, ok := f.Columns[k]; !ok {
-			return f, fmt.Errorf("ais: column mapping lacks %q", k)
-		}
-	}
-	return f, nil
-}
-
-// CSVStats accounts for every data row a CSVReader has read.
+// CSVStats accounts for every data row a CSVReader has read: each row is
+// exactly one of Positions, NoPosition, NotVessel or BadRows.
 type CSVStats struct {
-	Rows       int   // data rows read (the header is not counted)
-	Positions  int   // rows returned as positions
-	NoPosition int   // valid rows whose position is not available
-	NotVessel  int   // rows from base stations, AtoN and other non-vessel stations
-	BadRows    int   // rows that could not be read
-	BadLines   []int // line numbers of the first 1000 bad rows
+	Rows       int // data rows read (the header and blank lines are not counted)
+	Blank      int // blank lines
+	Positions  int // rows returned as positions
+	NoPosition int // valid rows whose position is not available (91/181, empty)
+	NotVessel  int // rows from base stations, AtoN and other non-vessel stations
+	BadRows    int // rows dropped: a required value unreadable, or the wrong number of columns
+	// Dropped counts BadRows by reason (Reason* constants of this file).
+	Dropped map[string]int
+	// Ignored counts optional values left absent because they could not
+	// be read, by field name (Field*); their rows are kept.
+	Ignored map[string]int
+	// HashedIDs is the number of distinct vessel ids mapped by
+	// CSVFormat.HashIDs, and IDCollisions how many of them hashed to an id
+	// already taken and took the next free one.
+	HashedIDs, IDCollisions int
+	BadLines                []int // line numbers of the first 1000 bad rows
 }
 
 // CSVReader reads positions from a CSV export.
 type CSVReader struct {
-	r      *csv.Reader
-	format CSVFormat
-	col    map[string]int
-	ncols  int
-	stats  CSVStats
-	reject func(line int, reason string, text []byte)
-	pos    Position
+	br      *bufio.Reader
+	format  CSVFormat
+	comma   byte
+	col     [numFields]int // column of each field, -1 when absent
+	scale   [numFields]float64
+	times   [2]timeParser // time, eta
+	ncols   int
+	maxLine int
+	stats   CSVStats
+	reject  func(line int, reason string, text []byte)
+	pos     Position
+
+	line     int      // line number of the current record's first line
+	fields   [][]byte // the current record
+	rec      []byte   // a record that needed unquoting or spans lines
+	starts   []int
+	raw      []byte            // the current record's text, for Reject
+	texts    map[uint32]*texts // each vessel's latest texts
+	ids      map[uint32]string // HashIDs: id → original text
+	lastMMSI []byte
+	lastID   uint32
 }
 
-// NewCSVReader reads the header row and returns a reader of the rows
-// that follow. opt.Reject, when set, receives every bad row.
+// NewCSVReader reads the header row and returns a reader of the rows that
+// follow. The header must name the required columns of f (mmsi, time, lat,
+// lon). opt.Reject, when set, receives every dropped row (and every row
+// with an ignored value, with reason "ignored <field>"), and
+// opt.MaxLineBytes bounds a record.
 func NewCSVReader(r io.Reader, f CSVFormat, opt Options) (*CSVReader, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
+	opt = opt.withDefaults()
+	c := &CSVReader{br: bufio.NewReaderSize(r, 64<<10), format: f, comma: ',', reject: opt.Reject, maxLine: max(opt.MaxLineBytes, 1<<16),
+		texts: map[uint32]*texts{}}
+	c.stats.Dropped, c.stats.Ignored = map[string]int{}, map[string]int{}
 	if f.Comma != 0 {
-		cr.Comma = f.Comma
+		if f.Comma >= 0x80 {
+			return nil, fmt.Errorf("ais: %s CSV separator %q: want an ASCII character", f.Name, f.Comma)
+		}
+		c.comma = byte(f.Comma)
 	}
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("ais: %s CSV header: %w", f.Name, err)
+	for i, field := range []string{FieldTime, FieldETA} {
+		layout := f.TimeLayout
+		if l, ok := f.Layouts[field]; ok {
+			layout = l
+		}
+		tp, err := newTimeParser(layout)
+		if err != nil {
+			return nil, err
+		}
+		c.times[i] = tp
 	}
-	byName := map[string]int{}
-	for i, h := range header {
-		byName[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	c := &CSVReader{r: cr, format: f, col: map[string]int{}, ncols: len(header), reject: opt.Reject}
-	for _, field := range []string{FieldMMSI, FieldTime, FieldLat, FieldLon} {
-		if _, ok := byName[strings.ToLower(f.Columns[field])]; !ok {
-			return nil, fmt.Errorf("ais: %s CSV has no %q column for %s", f.Name, f.Columns[field], field)
+	for i := range c.scale {
+		c.scale[i] = 1
+		if x, ok := f.Scale[fieldNames[i]]; ok {
+			c.scale[i] = x
 		}
 	}
-	for field, name := range f.Columns {
-		if i, ok := byName[strings.ToLower(name)]; ok {
-			c.col[field] = i
+	if f.HashIDs {
+		c.ids = map[uint32]string{}
+	}
+	// the header: the first non-blank record
+	for {
+		err := c.readRecord()
+		if err == io.EOF {
+			return nil, fmt.Errorf("ais: %s CSV: no header row", f.Name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ais: %s CSV header: %w", f.Name, err)
+		}
+		if len(c.fields) > 1 || len(c.fields[0]) > 0 {
+			break
 		}
 	}
+	header := make([]string, len(c.fields))
+	for i, h := range c.fields {
+		header[i] = string(h)
+	}
+	var missing []string
+	c.col, missing = f.match(header)
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("ais: %s CSV header %q has no column for %s", f.Name, strings.Join(header, string(rune(c.comma))), strings.Join(missing, ", "))
+	}
+	c.ncols = len(header)
 	return c, nil
 }
+
+// Format returns the layout the reader reads.
+func (c *CSVReader) Format() CSVFormat { return c.format }
+
+// Line returns the line number of the last record read.
+func (c *CSVReader) Line() int { return c.line }
 
 // Stats returns the row accounting so far.
 func (c *CSVReader) Stats() CSVStats {
 	s := c.stats
 	s.BadLines = append([]int(nil), s.BadLines...)
+	s.Dropped = copyCounts(s.Dropped)
+	s.Ignored = copyCounts(s.Ignored)
 	return s
+}
+
+// VesselID returns the original text of an id that CSVFormat.HashIDs
+// mapped.
+func (c *CSVReader) VesselID(id uint32) (string, bool) {
+	s, ok := c.ids[id]
+	return s, ok
+}
+
+func copyCounts(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+var (
+	errLineTooLong = errors.New(ReasonTooLong)
+	errQuote       = errors.New(ReasonQuote)
+)
+
+// readRecord reads the next record into c.fields. Plain lines are split in
+// place; a line with quotes is unquoted into c.rec, reading on while a
+// quoted field spans lines.
+func (c *CSVReader) readRecord() error {
+	line, err := c.readLine()
+	if err != nil {
+		return err
+	}
+	if c.line == 1 {
+		line = trimBOM(line)
+	}
+	c.raw = line
+	c.fields = c.fields[:0]
+	if bytes.IndexByte(line, '"') < 0 {
+		for {
+			i := bytes.IndexByte(line, c.comma)
+			if i < 0 {
+				c.fields = append(c.fields, line)
+				return nil
+			}
+			c.fields = append(c.fields, line[:i])
+			line = line[i+1:]
+		}
+	}
+	c.rec = append(c.rec[:0], line...)
+	first := c.line
+	for quotesOpen(c.rec) {
+		more, err := c.readLine()
+		if err == io.EOF {
+			c.line, c.raw = first, c.rec
+			return errQuote
+		}
+		if err != nil {
+			return err
+		}
+		c.rec = append(append(c.rec, '\n'), more...)
+		if len(c.rec) > c.maxLine {
+			c.line, c.raw = first, c.rec[:80]
+			return errLineTooLong
+		}
+	}
+	c.line = first
+	c.raw = c.rec
+	c.splitQuoted()
+	return nil
+}
+
+// readLine returns the next line without its terminator; overlong lines
+// are consumed and reported with errLineTooLong.
+func (c *CSVReader) readLine() ([]byte, error) {
+	line, err := c.br.ReadSlice('\n')
+	if len(line) == 0 && err != nil {
+		return nil, err
+	}
+	c.line++
+	if err == bufio.ErrBufferFull {
+		c.raw = append(c.rec[:0], line[:80]...)
+		for err == bufio.ErrBufferFull {
+			_, err = c.br.ReadSlice('\n')
+		}
+		return nil, errLineTooLong
+	}
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	return bytes.TrimSuffix(line, []byte{'\r'}), nil
+}
+
+func quotesOpen(b []byte) bool {
+	return bytes.Count(b, []byte{'"'})%2 == 1
+}
+
+// splitQuoted splits c.rec into fields, removing the quotes around a field
+// and undoubling "" inside one; a quote inside an unquoted field is kept.
+func (c *CSVReader) splitQuoted() {
+	src := c.rec
+	out := make([]byte, 0, len(src))
+	c.starts = append(c.starts[:0], 0)
+	inQ, fieldStart := false, true
+	for i := 0; i < len(src); i++ {
+		ch := src[i]
+		switch {
+		case inQ && ch == '"' && i+1 < len(src) && src[i+1] == '"':
+			out = append(out, '"')
+			i++
+		case inQ && ch == '"':
+			inQ = false
+		case !inQ && ch == '"' && fieldStart:
+			inQ = true
+		case !inQ && ch == c.comma:
+			c.starts = append(c.starts, len(out))
+			fieldStart = true
+			continue
+		default:
+			out = append(out, ch)
+		}
+		fieldStart = false
+	}
+	c.starts = append(c.starts, len(out))
+	c.fields = c.fields[:0]
+	for k := 0; k+1 < len(c.starts); k++ {
+		c.fields = append(c.fields, out[c.starts[k]:c.starts[k+1]])
+	}
 }
 
 // Next returns the next position. The Position is owned by the reader and
@@ -194,65 +271,137 @@ func (c *CSVReader) Stats() CSVStats {
 // counted and skipped, never fatal.
 func (c *CSVReader) Next() (*Position, error) {
 	for {
-		rec, err := c.r.Read()
+		err := c.readRecord()
 		if err == io.EOF {
 			return nil, io.EOF
 		}
-		line, _ := c.r.FieldPos(0)
-		var pe *csv.ParseError
-		if err != nil && !errors.As(err, &pe) {
-			return nil, err
+		if err != nil {
+			if err != errLineTooLong && err != errQuote {
+				return nil, err
+			}
+			c.stats.Rows++
+			c.bad(err.Error(), c.raw)
+			continue
+		}
+		if len(c.fields) == 1 && len(bytes.TrimSpace(c.fields[0])) == 0 {
+			c.stats.Blank++
+			continue
 		}
 		c.stats.Rows++
-		if err != nil {
-			c.bad(pe.Line, err.Error())
+		if len(c.fields) != c.ncols {
+			c.bad(ReasonColumns, c.raw)
 			continue
 		}
-		if len(rec) != c.ncols {
-			c.bad(line, fmt.Sprintf("%d columns, header has %d", len(rec), c.ncols))
-			continue
-		}
-		ok, why := c.parse(rec)
-		switch {
+		switch ok, why := c.parse(); {
 		case why != "":
-			c.bad(line, why)
-		case !ok:
-		default:
+			c.bad(why, c.raw)
+		case ok:
 			c.stats.Positions++
 			return &c.pos, nil
 		}
 	}
 }
 
-func (c *CSVReader) bad(line int, why string) {
+func (c *CSVReader) bad(reason string, raw []byte) {
 	c.stats.BadRows++
+	c.stats.Dropped[reason]++
 	if len(c.stats.BadLines) < 1000 {
-		c.stats.BadLines = append(c.stats.BadLines, line)
+		c.stats.BadLines = append(c.stats.BadLines, c.line)
 	}
 	if c.reject != nil {
-		c.reject(line, ReasonCSV, []byte(why))
+		c.reject(c.line, reason, raw)
 	}
 }
 
-func (c *CSVReader) cell(rec []string, field string) string {
-	if i, ok := c.col[field]; ok {
-		v := strings.TrimSpace(rec[i])
-		switch strings.ToLower(v) {
-		case "", "na", "nan", "unknown", "undefined", "not available", "null", "none":
-			return ""
-		}
+func (c *CSVReader) ignored(f int) {
+	c.stats.Ignored[fieldNames[f]]++
+	if c.reject != nil {
+		c.reject(c.line, "ignored "+fieldNames[f], c.raw)
+	}
+}
+
+// cell returns the trimmed text of field f, or nil when the column is
+// absent or the value says "not available".
+func (c *CSVReader) cell(f int) []byte {
+	i := c.col[f]
+	if i < 0 {
+		return nil
+	}
+	v := bytes.TrimSpace(c.fields[i])
+	if len(v) == 0 || len(v) > 13 {
 		return v
 	}
-	return ""
+	switch v[0] | 0x20 { // cheap pre-check of the first letter
+	case 'n', 'u':
+		switch strings.ToLower(string(v)) {
+		case "na", "n/a", "nan", "unknown", "undefined", "not available", "null", "none":
+			return nil
+		}
+	}
+	return v
 }
 
-// parse fills c.pos from rec. It returns ok false for rows that are valid
-// but not positions (counted), and a reason for rows that are bad.
-func (c *CSVReader) parse(rec []string) (ok bool, why string) {
+// num reads numeric field f with its unit scale; ok is false when the
+// value is absent, bad is true when it is present but not a number.
+func (c *CSVReader) num(f int) (v float64, ok, bad bool) {
+	b := c.cell(f)
+	if len(b) == 0 {
+		return 0, false, false
+	}
+	x, ok := parseNum(b)
+	if !ok {
+		return 0, false, true
+	}
+	return x * c.scale[f], true, false
+}
+
+// optNum reads an optional number, counting an unreadable one.
+func (c *CSVReader) optNum(f int) (float64, bool) {
+	v, ok, bad := c.num(f)
+	if bad {
+		c.ignored(f)
+	}
+	return v, ok
+}
+
+// str returns the text of field f, reusing the string the vessel's
+// previous row gave when the text is the same (static data repeats row
+// after row), so that a row allocates only when a text changes.
+func (c *CSVReader) str(f int, prev string) string {
+	b := c.cell(f)
+	if len(b) == 0 {
+		return ""
+	}
+	if string(b) == prev {
+		return prev
+	}
+	return string(b)
+}
+
+// texts are a vessel's latest name, call sign and destination.
+type texts struct{ name, callsign, destination string }
+
+// lastTexts returns the vessel's texts of its previous row, for str.
+func (c *CSVReader) lastTexts(mmsi uint32) *texts {
+	t := c.texts[mmsi]
+	if t == nil {
+		if len(c.texts) >= 1<<20 { // hostile input: forget, and allocate again
+			clear(c.texts)
+		}
+		t = &texts{}
+		c.texts[mmsi] = t
+	}
+	return t
+}
+
+// parse fills c.pos from the current record. It returns ok false for rows
+// that are valid but not positions (counted), and a reason for rows that
+// are dropped.
+func (c *CSVReader) parse() (ok bool, why string) {
 	p := &c.pos
 	*p = Position{}
-	if cls := strings.ToLower(c.cell(rec, FieldClass)); cls != "" {
-		switch strings.TrimPrefix(cls, "class ") {
+	if cls := c.cell(fClass); len(cls) > 0 {
+		switch strings.TrimPrefix(strings.ToLower(string(cls)), "class ") {
 		case "a":
 		case "b":
 			p.ClassB = true
@@ -261,103 +410,138 @@ func (c *CSVReader) parse(rec []string) (ok bool, why string) {
 			return false, ""
 		}
 	}
-	mmsi, err := strconv.ParseUint(c.cell(rec, FieldMMSI), 10, 32)
-	if err != nil || mmsi == 0 || mmsi > 999999999 {
-		return false, fmt.Sprintf("MMSI %q", c.cell(rec, FieldMMSI))
+	if !c.vessel(p) {
+		return false, ReasonVesselID
 	}
-	p.MMSI = uint32(mmsi)
-	if p.Time, err = c.parseTime(c.cell(rec, FieldTime)); err != nil {
-		return false, fmt.Sprintf("time %q: %v", c.cell(rec, FieldTime), err)
+	t, ok := c.times[0].parse(c.cell(fTime))
+	if !ok {
+		return false, ReasonTime
 	}
-	num := func(field string) (Opt[float64], string) {
-		s := c.cell(rec, field)
-		if s == "" {
-			return Opt[float64]{}, ""
-		}
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return Opt[float64]{}, fmt.Sprintf("%s %q", field, s)
-		}
-		return some(v), ""
+	p.Time = t
+	lat, latOK, latBad := c.num(fLat)
+	lon, lonOK, lonBad := c.num(fLon)
+	if latBad || lonBad {
+		return false, ReasonLatLon
 	}
-	var nums [9]Opt[float64]
-	for i, field := range []string{FieldLat, FieldLon, FieldSOG, FieldCOG, FieldHeading, FieldROT, FieldLength, FieldWidth, FieldDraught} {
-		if nums[i], why = num(field); why != "" {
-			return false, why
-		}
+	if v, ok := c.optNum(fSOG); ok && v >= 0 && v < 102.3 {
+		p.SOG = some(v)
 	}
-	lat, lon, sogv, cogv, hdg, rotv, length, width, draught := nums[0], nums[1], nums[2], nums[3], nums[4], nums[5], nums[6], nums[7], nums[8]
-	if sogv.Valid && sogv.V >= 0 && sogv.V < 102.3 {
-		p.SOG = sogv
+	if v, ok := c.optNum(fCOG); ok && v >= 0 && v < 360 {
+		p.COG = some(v)
 	}
-	if cogv.Valid && cogv.V >= 0 && cogv.V < 360 {
-		p.COG = cogv
+	if v, ok := c.optNum(fHeading); ok && v >= 0 && v < 360 {
+		p.Heading = some(int(v))
 	}
-	if hdg.Valid && hdg.V >= 0 && hdg.V < 360 {
-		p.Heading = some(int(hdg.V))
-	}
-	if rotv.Valid && math.Abs(rotv.V) < 720 {
-		p.ROT = rotv
+	if v, ok := c.optNum(fROT); ok && math.Abs(v) < 720 {
+		p.ROT = some(v)
 	}
 	s := &p.Static
-	s.Name = c.cell(rec, FieldName)
-	s.CallSign = c.cell(rec, FieldCallSign)
-	s.Destination = c.cell(rec, FieldDestination)
-	if length.Valid && length.V > 0 {
-		s.Length = some(int(math.Round(length.V)))
+	if v, ok := c.optNum(fLength); ok && v > 0 && v < 1e4 {
+		s.Length = some(int(math.Round(v)))
 	}
-	if width.Valid && width.V > 0 {
-		s.Width = some(int(math.Round(width.V)))
+	if v, ok := c.optNum(fWidth); ok && v > 0 && v < 1e4 {
+		s.Width = some(int(math.Round(v)))
 	}
-	if draught.Valid && draught.V > 0 {
-		s.Draught = draught
+	if v, ok := c.optNum(fDraught); ok && v > 0 && v < 100 {
+		s.Draught = some(v)
 	}
-	if v := strings.TrimPrefix(strings.ToUpper(c.cell(rec, FieldIMO)), "IMO"); v != "" {
-		if n, err := strconv.ParseUint(v, 10, 32); err == nil && n > 0 {
+	if c.col[fName] >= 0 || c.col[fCallSign] >= 0 || c.col[fDestination] >= 0 {
+		tx := c.lastTexts(p.MMSI)
+		tx.name, tx.callsign, tx.destination = c.str(fName, tx.name), c.str(fCallSign, tx.callsign), c.str(fDestination, tx.destination)
+		s.Name, s.CallSign, s.Destination = tx.name, tx.callsign, tx.destination
+	}
+	if s.Name == "" && c.ids != nil && c.col[fName] < 0 {
+		s.Name = c.ids[p.MMSI]
+	}
+	if v := c.cell(fIMO); len(v) > 0 {
+		if len(v) > 3 && (v[0]|0x20) == 'i' && (v[1]|0x20) == 'm' && (v[2]|0x20) == 'o' {
+			v = v[3:]
+		}
+		if n, ok := parseInt(v); !ok || n < 0 {
+			c.ignored(fIMO)
+		} else if n > 0 && n <= math.MaxUint32 {
 			s.IMO = some(uint32(n))
 		}
 	}
-	if v := c.cell(rec, FieldNavStatus); v != "" {
+	if v := c.cell(fNavStatus); len(v) > 0 {
 		if p.NavStatus, ok = navStatusText(v); !ok {
-			return false, fmt.Sprintf("navigational status %q", v)
+			c.ignored(fNavStatus)
 		}
 	}
-	if v := c.cell(rec, FieldShipType); v != "" {
+	if v := c.cell(fShipType); len(v) > 0 {
 		if s.ShipType, ok = shipTypeText(v); !ok {
-			return false, fmt.Sprintf("ship type %q", v)
+			c.ignored(fShipType)
 		}
 	}
-	if v := c.cell(rec, FieldETA); v != "" {
-		if t, err := c.parseTime(v); err == nil {
+	if v := c.cell(fETA); len(v) > 0 {
+		if t, ok := c.times[1].parse(v); ok {
 			s.ETATime = some(t)
+		} else {
+			c.ignored(fETA)
 		}
 	}
 	s.Updated = p.Time
-	if !lat.Valid || !lon.Valid || lat.V < -90 || lat.V > 90 || lon.V < -180 || lon.V > 180 {
+	if !latOK || !lonOK || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 		c.stats.NoPosition++
 		return false, ""
 	}
-	p.Lat, p.Lon = lat.V, lon.V
+	p.Lat, p.Lon = lat, lon
 	return true, ""
 }
 
-func (c *CSVReader) parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, errors.New("empty")
+// vessel reads the vessel id into p.MMSI: an MMSI number (integer or float
+// spelling), or with HashIDs any text, mapped to a stable id.
+func (c *CSVReader) vessel(p *Position) bool {
+	b := c.cell(fMMSI)
+	if len(b) == 0 {
+		return false
 	}
-	if c.format.TimeLayout != "" {
-		return time.ParseInLocation(c.format.TimeLayout, s, time.UTC)
+	if c.ids == nil {
+		n, ok := parseInt(b)
+		if !ok || n <= 0 || n > 999999999 {
+			return false
+		}
+		p.MMSI = uint32(n)
+		return true
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	if bytes.Equal(b, c.lastMMSI) {
+		p.MMSI = c.lastID
+		return true
 	}
-	if t, err := time.ParseInLocation("2006-01-02T15:04:05", s, time.UTC); err == nil {
-		return t, nil
+	id := hashBytes(b)
+	for {
+		s, taken := c.ids[id]
+		if !taken {
+			if len(c.ids) >= 1<<24 { // hostile input: more vessels than any feed carries
+				return false
+			}
+			c.ids[id] = string(b)
+			c.stats.HashedIDs++
+			if id != hashBytes(b) {
+				c.stats.IDCollisions++
+			}
+			break
+		}
+		if s == string(b) {
+			break
+		}
+		if id++; id > 775999999 {
+			id = 201000000
+		}
 	}
-	if t := unixTime([]byte(s)); !t.IsZero() {
-		return t, nil
+	c.lastMMSI, c.lastID = append(c.lastMMSI[:0], b...), id
+	p.MMSI = id
+	return true
+}
+
+func hashBytes(b []byte) uint32 {
+	const offset, prime = 14695981039346656037, 1099511628211
+	h := uint64(offset)
+	for _, x := range b {
+		h ^= uint64(x)
+		h *= prime
 	}
-	return time.Time{}, errors.New("not RFC 3339 or unix seconds")
+	return uint32(201000000 + h%575000000)
 }
 
 var navStatusNames = []string{
@@ -367,14 +551,14 @@ var navStatusNames = []string{
 	"power-driven vessel pushing ahead or towing alongside", "reserved for future use", "ais-sart",
 }
 
-func navStatusText(v string) (Opt[int], bool) {
-	if n, err := strconv.Atoi(v); err == nil {
+func navStatusText(v []byte) (Opt[int], bool) {
+	if n, ok := parseInt(v); ok {
 		if n < 0 || n > 15 {
 			return Opt[int]{}, false
 		}
 		return navStatus(uint32(n)), true
 	}
-	lv := strings.ToLower(v)
+	lv := strings.ToLower(string(v))
 	for code, names := range navStatusNames {
 		for _, name := range strings.Split(names, "|") {
 			if lv == name {
@@ -397,64 +581,22 @@ var shipTypeNames = map[string]int{
 	"reserved": 0,
 }
 
-func shipTypeText(v string) (Opt[int], bool) {
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 || n > 1023 { // some exports carry codes beyond 99; keep them absent
+// shipTypeText reads a ship type code (any non-negative integer: codes
+// beyond 1–99 are absent) or a DMA name; it reports false for anything else.
+func shipTypeText(v []byte) (Opt[int], bool) {
+	if n, ok := parseInt(v); ok {
+		if n < 0 {
 			return Opt[int]{}, false
+		}
+		if n > 99 {
+			return Opt[int]{}, true
 		}
 		return shipType(uint32(n)), true
 	}
-	if code, ok := shipTypeNames[strings.ToLower(v)]; ok {
+	if code, ok := shipTypeNames[strings.ToLower(string(v))]; ok {
 		return shipType(uint32(code)), true
 	}
 	return Opt[int]{}, false
-}
-
-// PositionReader yields positions merged with static data, whatever the
-// input format.
-type PositionReader interface {
-	Next() (*Position, error)
-}
-
-// NMEAPositions reads NMEA with a Reader and merges static data with a
-// Tracker, returning position reports only.
-type NMEAPositions struct {
-	*Reader
-	Tracker *Tracker
-	pos     Position
-}
-
-// Next returns the next position report.
-func (n *NMEAPositions) Next() (*Position, error) {
-	for {
-		m, err := n.Reader.Next()
-		if err != nil {
-			return nil, err
-		}
-		if p, ok := n.Tracker.Update(m); ok {
-			n.pos = p
-			return &n.pos, nil
-		}
-	}
-}
-
-// OpenPositions sniffs the input's first line and returns a reader of
-// positions: MarineCadastre or DMA CSV by their headers, NMEA otherwise.
-func OpenPositions(r io.Reader, opt Options) (PositionReader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(4096)
-	first := head
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		first = head[:i]
-	}
-	first = bytes.TrimPrefix(bytes.TrimSpace(first), []byte("\ufeff"))
-	switch {
-	case bytes.HasPrefix(first, []byte("MMSI,BaseDateTime")):
-		return NewCSVReader(br, MarineCadastre, opt)
-	case bytes.HasPrefix(first, []byte("# Timestamp")):
-		return NewCSVReader(br, DMA, opt)
-	}
-	return &NMEAPositions{Reader: NewReader(br, opt), Tracker: NewTracker()}, nil
 }
 
 // MarineCadastreHeader is the column row of a MarineCadastre export.

@@ -14,7 +14,7 @@ const (
 	ReasonFragment    = "bad fragment"
 	ReasonTooLong     = "line too long"
 	ReasonUnsupported = "unsupported message type"
-	ReasonCSV         = "bad CSV row"
+	ReasonOrphan      = "orphan fragment"
 )
 
 var (

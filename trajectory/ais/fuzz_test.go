@@ -52,3 +52,48 @@ func FuzzSentence(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenPositions throws arbitrary inputs at format detection and both
+// position readers (with a known layout, a custom map with hashed ids and
+// scaling, and NMEA). None may panic, and a CSV reader must account for
+// every row it read.
+func FuzzOpenPositions(f *testing.F) {
+	for _, s := range []string{
+		"MMSI,BaseDateTime,LAT,LON,SOG,VesselType\n367000001,2023-01-01T00:00:05,29.93,-89.99,10.2,70.0\n",
+		"\ufeffmmsi;time;lat;lon\n\"1\";1700000000123;1;2\n",
+		"SHIP_ID,SPEED,LON,LAT,TIMESTAMP\n0xab,105,14.5,35.8,10-03-15 9:05\n",
+		"1714564800123456 " + sentence(1, 1, "", "A", type1p, 0),
+		"id,t,y,x\n\"a\nb\",1,2,3\n",
+	} {
+		f.Add([]byte(s))
+	}
+	custom, err := ParseCSVFormat("mmsi=SHIP_ID,time=TIMESTAMP,lat=LAT,lon=LON,sog=SPEED/10;layout=02-01-06 15:04;ids=hash")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, opt := range []Options{{MaxLineBytes: 256}, {CSV: &custom}} {
+			pr, err := OpenPositions(bytes.NewReader(data), opt)
+			if err != nil {
+				continue
+			}
+			n := 0
+			for {
+				if _, err := pr.Next(); err != nil {
+					break
+				}
+				n++
+			}
+			a := pr.(Accounter).Account()
+			if a.Positions != n {
+				t.Fatalf("returned %d positions, account says %d", n, a.Positions)
+			}
+			if cr, ok := pr.(*CSVReader); ok {
+				st := cr.Stats()
+				if st.Rows != st.Positions+st.NoPosition+st.NotVessel+st.BadRows {
+					t.Fatalf("rows do not add up: %+v", st)
+				}
+			}
+		}
+	})
+}

@@ -74,6 +74,42 @@ func AppendJSON(dst []byte, m *Message) []byte {
 	return append(w.b, '}')
 }
 
+// AppendPositionJSON appends a position (with its static data) as one
+// JSON object, in the units and snake_case names of AppendJSON; absent
+// values are left out.
+func AppendPositionJSON(dst []byte, p *Position) []byte {
+	w := jsonWriter{b: append(dst, '{')}
+	w.uint("mmsi", uint64(p.MMSI))
+	if !p.Time.IsZero() {
+		w.str("time", p.Time.UTC().Format(time.RFC3339Nano))
+	}
+	w.float("lat", p.Lat)
+	w.float("lon", p.Lon)
+	w.optFloat("sog", p.SOG)
+	w.optFloat("cog", p.COG)
+	w.optInt("heading", p.Heading)
+	w.optFloat("rot", p.ROT)
+	w.optInt("nav_status", p.NavStatus)
+	if p.ClassB {
+		w.str("class", "B")
+	}
+	s := &p.Static
+	if s.IMO.Valid {
+		w.uint("imo", uint64(s.IMO.V))
+	}
+	w.optStr("callsign", s.CallSign)
+	w.optStr("name", s.Name)
+	w.optInt("ship_type", s.ShipType)
+	w.optInt("length", s.Length)
+	w.optInt("width", s.Width)
+	w.optFloat("draught", s.Draught)
+	w.optStr("destination", s.Destination)
+	if eta, ok := p.ReportedETA(); ok {
+		w.str("eta", eta.UTC().Format(time.RFC3339))
+	}
+	return append(w.b, '}')
+}
+
 type jsonWriter struct {
 	b []byte
 	n int

@@ -29,6 +29,9 @@ type Options struct {
 	// the reason (a Reason* constant) and the raw text, so nothing the user
 	// gave is lost silently. The text is only valid during the call.
 	Reject func(line int, reason string, text []byte)
+	// CSV, when set, makes OpenPositions read the input as CSV in this
+	// layout instead of detecting the format.
+	CSV *CSVFormat
 }
 
 func (o Options) withDefaults() Options {
@@ -63,9 +66,12 @@ type Stats struct {
 	Messages        int     // messages decoded
 	ByType          [64]int // messages decoded, by type
 	Unsupported     [64]int // messages of types this package does not decode
-	Orphans         int     // multi-fragment messages never completed
-	OrphansByType   [64]int // orphans by the type in their first fragment
+	Orphans         int     // multi-fragment messages never completed (a later fragment without its first is one)
+	OrphansByType   [64]int // orphans by the type in their first fragment (when it arrived)
 	OrphanFragments int     // sentences in orphaned messages
+	// Prefixed counts sentences after text that is not a receive time (a
+	// line number, a station name): decoded, but without a time from it.
+	Prefixed int
 
 	// Rejected counts lines and messages dropped, by Reason* constant
 	// (checksum failures and syntax errors are lines; the rest messages).
@@ -103,7 +109,7 @@ type partial struct {
 	group     string
 	source    string // the first tag-block source seen
 	count     int
-	have      uint16 // bit i: fragment i+1 received
+	got       int // fragments received, in order: 1..got
 	parts     [9][]byte
 	fill      int
 	line      int // line of the first fragment received
@@ -222,6 +228,9 @@ func (r *Reader) handle(line []byte) bool {
 		return false
 	}
 	r.stats.Sentences++
+	if s.PrefixIgnored {
+		r.stats.Prefixed++
+	}
 	if s.Time.IsZero() && !r.pghp.IsZero() {
 		s.Time = r.pghp
 	}
@@ -239,7 +248,7 @@ func (r *Reader) handle(line []byte) bool {
 }
 
 func (r *Reader) classifyOther(line []byte) {
-	t := bytes.TrimSpace(line)
+	t := bytes.TrimSpace(trimBOM(line))
 	switch {
 	case len(t) == 0:
 		r.stats.Blank++
@@ -287,29 +296,35 @@ func (r *Reader) decode(s *Sentence, text []byte) bool {
 }
 
 // fragment stores one fragment of a multi-fragment message and decodes the
-// message when its last missing fragment arrives.
+// message when its last fragment arrives. Fragments of one message arrive
+// in order: a first fragment starts a message (orphaning an unfinished one
+// with the same key), a later fragment continues the pending message only
+// when it is the next one that message needs, and is otherwise an orphan
+// itself — never joined to an unrelated message that reuses the sequence
+// id.
 func (r *Reader) fragment(s *Sentence, text []byte) bool {
 	r.expire(s.Time)
 	key := fragKey{source: s.Source, seq: s.SeqID, channel: s.Channel, own: s.Own}
 	idx := r.find(key, s.Group)
-	if idx >= 0 {
-		p := r.pending[idx]
-		if p.count != s.Count || p.have&(1<<(s.Num-1)) != 0 {
-			// a new message reuses the key before the old one completed
+	if s.Num == 1 {
+		if idx >= 0 { // its message never completed
 			r.orphan(idx)
-			idx = -1
 		}
-	}
-	if idx < 0 {
 		if len(r.pending) >= r.opt.MaxPending {
 			r.orphan(0)
 		}
-		r.pending = append(r.pending, &partial{key: key, group: s.Group, count: s.Count, line: r.line, time: s.Time})
+		r.pending = append(r.pending, &partial{key: key, group: s.Group, count: s.Count, line: r.line, time: s.Time, source: s.Source})
 		idx = len(r.pending) - 1
+	} else if idx < 0 || r.pending[idx].count != s.Count || r.pending[idx].got != s.Num-1 {
+		if idx >= 0 { // a fragment went missing: the pending message cannot complete
+			r.orphan(idx)
+		}
+		r.orphanFragment(s, text)
+		return false
 	}
 	p := r.pending[idx]
-	p.have |= 1 << (s.Num - 1)
-	p.parts[s.Num-1] = append(p.parts[s.Num-1][:0], s.Payload...)
+	p.parts[p.got] = append(p.parts[p.got][:0], s.Payload...)
+	p.got++
 	p.sentences++
 	if s.Num == s.Count {
 		p.fill = s.Fill
@@ -321,10 +336,7 @@ func (r *Reader) fragment(s *Sentence, text []byte) bool {
 	if p.time.IsZero() {
 		p.time = s.Time
 	}
-	if p.source == "" {
-		p.source = s.Source
-	}
-	if p.have != 1<<p.count-1 {
+	if p.got < p.count {
 		return false
 	}
 	r.pending = slices.Delete(r.pending, idx, idx+1)
@@ -390,16 +402,24 @@ func (r *Reader) orphan(i int) {
 	r.pending = slices.Delete(r.pending, i, i+1)
 	r.stats.Orphans++
 	r.stats.OrphanFragments += p.sentences
-	if p.have&1 != 0 && len(p.parts[0]) > 0 { // the first fragment names the type
+	if len(p.parts[0]) > 0 { // the first fragment names the type
 		if t := armour[p.parts[0][0]]; t != 0xff {
 			r.stats.OrphansByType[t]++
 		}
 	}
 	if r.opt.Reject != nil {
-		for k := 0; k < p.count; k++ {
-			if p.have&(1<<k) != 0 {
-				r.opt.Reject(p.line, "orphan fragment", []byte(fmt.Sprintf("fragment %d of %d: %s", k+1, p.count, p.parts[k])))
-			}
+		for k := 0; k < p.got; k++ {
+			r.opt.Reject(p.line, ReasonOrphan, []byte(fmt.Sprintf("fragment %d of %d: %s", k+1, p.count, p.parts[k])))
 		}
+	}
+}
+
+// orphanFragment counts a later fragment that arrived with no pending
+// message to continue: an orphan message of unknown type.
+func (r *Reader) orphanFragment(s *Sentence, text []byte) {
+	r.stats.Orphans++
+	r.stats.OrphanFragments++
+	if r.opt.Reject != nil {
+		r.opt.Reject(r.line, ReasonOrphan, bytes.TrimRight(text, "\r\n"))
 	}
 }

@@ -3,7 +3,6 @@ package ais
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 )
@@ -19,9 +18,12 @@ type Sentence struct {
 	Channel byte   // 'A', 'B', '1', '2', or 0 when empty
 	Payload []byte // armoured payload; aliases the input line
 	Fill    int    // fill bits, 0..5
-	// Time is the receive time from a tag block (c:) or a leading or
-	// trailing unix timestamp; zero when the line has none.
+	// Time is the receive time from a tag block (c:), a leading unix or
+	// ISO 8601 time, or a trailing unix time; zero when the line has none.
 	Time time.Time
+	// PrefixIgnored is true when text that is not a time came before the
+	// sentence on its line (a line number, a station name).
+	PrefixIgnored bool
 	// Source and Group come from the tag block (s: and the id of g:).
 	Source, Group string
 }
@@ -31,25 +33,21 @@ type Sentence struct {
 // ErrSyntax for damaged sentences. The returned Payload aliases line.
 func ParseSentence(line []byte) (Sentence, error) {
 	var s Sentence
-	line = bytes.TrimSpace(line)
+	line = bytes.TrimSpace(trimBOM(line))
 	if len(line) == 0 || line[0] == '#' {
 		return s, ErrNotAIS
 	}
-	// A receiver's unix timestamp before the sentence: "1241544035 !AIVDM…".
-	if c := line[0]; c >= '0' && c <= '9' {
-		i := 0
-		for i < len(line) && (line[i] >= '0' && line[i] <= '9' || line[i] == '.') {
-			i++
-		}
-		j := i
-		for j < len(line) && (line[j] == ' ' || line[j] == '\t' || line[j] == ',' || line[j] == ';') {
-			j++
-		}
-		if j == i || j == len(line) || (line[j] != '!' && line[j] != '\\') {
+	// A receiver's time before the sentence: "1241544035 !AIVDM…" (unix
+	// seconds, milliseconds, microseconds or nanoseconds) or
+	// "2024-05-01T12:00:00Z !AIVDM…".
+	if c := line[0]; c != '!' && c != '\\' && c != '$' {
+		start := sentenceStart(line)
+		if start < 0 {
 			return s, ErrNotAIS
 		}
-		s.Time = unixTime(line[:i])
-		line = line[j:]
+		s.Time = prefixTime(bytes.TrimRight(line[:start], " \t,;"))
+		s.PrefixIgnored = s.Time.IsZero()
+		line = line[start:]
 	}
 	if line[0] == '\\' {
 		end := bytes.IndexByte(line[1:], '\\')
@@ -153,25 +151,156 @@ func hex2(b []byte) (byte, bool) {
 	return v, len(b) == 2
 }
 
-// unixTime parses unix seconds (with an optional fraction); values above
-// 1e11 are taken as milliseconds. It returns the zero time for anything else.
+// trimBOM removes a UTF-8 byte order mark from the start of b.
+func trimBOM(b []byte) []byte {
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		return b[3:]
+	}
+	return b
+}
+
+// sentenceStart returns the index of the tag block or sentence that
+// follows a prefix: the first '\\' or '!', or -1.
+func sentenceStart(line []byte) int {
+	for i, c := range line {
+		if c == '!' || c == '\\' {
+			return i
+		}
+	}
+	return -1
+}
+
+// prefixTime reads a receive time written before a sentence: unix time
+// (see unixTime) or an ISO 8601 date and time ("2024-05-01T12:00:00Z",
+// "2024-05-01 12:00:00.123", UTC when no zone is given). It returns the
+// zero time for anything else.
+func prefixTime(b []byte) time.Time {
+	if t := unixTime(b); !t.IsZero() {
+		return t
+	}
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' {
+		return time.Time{}
+	}
+	t, ok := parseISO(b)
+	if !ok {
+		return time.Time{}
+	}
+	return t
+}
+
+// minUnix is the earliest receive time believed, 1990-01-01 (AIS began in
+// 2002): a smaller leading number is a line counter, not a time.
+const minUnix = 631152000
+
+// unixTime parses a unix time whose resolution follows from its size, as
+// capture tools write them: seconds (below 10¹¹, optionally with a
+// fraction), milliseconds (below 10¹⁴, optionally with a fraction),
+// microseconds (below 10¹⁷) or nanoseconds. Integer parts are read exactly.
+// It returns the zero time for anything else, and for times before 1990.
 func unixTime(b []byte) time.Time {
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || f <= 0 || math.IsInf(f, 0) {
+	i := 0
+	var n uint64
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		if i >= 19 {
+			return time.Time{}
+		}
+		n = n*10 + uint64(b[i]-'0')
+		i++
+	}
+	if i == 0 {
 		return time.Time{}
 	}
-	if f > 1e11 {
-		f /= 1000
+	var frac uint64 // fraction in nanoseconds of the unit
+	if i < len(b) {
+		if b[i] != '.' {
+			return time.Time{}
+		}
+		scale := uint64(1e8)
+		for j := i + 1; j < len(b); j++ {
+			c := b[j]
+			if c < '0' || c > '9' {
+				return time.Time{}
+			}
+			frac += uint64(c-'0') * scale
+			scale /= 10
+		}
 	}
-	if f > 1e11 { // beyond year 5000: not a time
+	var sec, nsec int64
+	switch {
+	case n < 1e11:
+		sec, nsec = int64(n), int64(frac)
+	case n < 1e14:
+		sec, nsec = int64(n/1e3), int64(n%1e3)*1e6+int64(frac/1e3)
+	case n < 1e17:
+		sec, nsec = int64(n/1e6), int64(n%1e6)*1e3+int64(frac/1e6)
+	default:
+		sec, nsec = int64(n/1e9), int64(n%1e9)+int64(frac/1e9)
+	}
+	if sec < minUnix {
 		return time.Time{}
 	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(math.Round(frac*1e9))).UTC()
+	return time.Unix(sec, nsec).UTC()
+}
+
+// parseISO reads "YYYY-MM-DD[T ]hh:mm:ss[.fraction][Z|±hh:mm| UTC| GMT]",
+// UTC when no zone is given, without allocating.
+func parseISO(b []byte) (time.Time, bool) {
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s []byte) int {
+		v := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(b[0:4]), num(b[5:7]), num(b[8:10]), num(b[11:13]), num(b[14:16]), num(b[17:19])
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 {
+		return time.Time{}, false
+	}
+	rest := b[19:]
+	nsec := 0
+	if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+		scale := int(1e8)
+		j := 1
+		for ; j < len(rest) && rest[j] >= '0' && rest[j] <= '9'; j++ {
+			nsec += int(rest[j]-'0') * scale
+			scale /= 10
+		}
+		if j == 1 {
+			return time.Time{}, false
+		}
+		rest = rest[j:]
+	}
+	offset := 0
+	switch z := string(bytes.TrimSpace(rest)); {
+	case z == "", z == "Z", z == "UTC", z == "GMT", z == "+00:00", z == "+0000":
+	case len(z) == 6 && (z[0] == '+' || z[0] == '-') && z[3] == ':', len(z) == 5 && (z[0] == '+' || z[0] == '-'):
+		hh, mm := num([]byte(z[1:3])), num([]byte(z[len(z)-2:]))
+		if hh < 0 || mm < 0 || hh > 14 || mm > 59 {
+			return time.Time{}, false
+		}
+		offset = hh*3600 + mm*60
+		if z[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, nsec, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false // 31 April
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
 }
 
 // parseTagBlock reads "k:v,k:v*hh" (NMEA 4.10). A two-digit checksum is
-// verified; the fields used are c (unix time), s (source) and g (group).
+// verified; the fields used are c (unix time in seconds or milliseconds,
+// see unixTime), s (source) and g (group).
 func parseTagBlock(tb []byte, s *Sentence) error {
 	if star := bytes.LastIndexByte(tb, '*'); star >= 0 {
 		if want, ok := hex2(tb[star+1:]); ok && xorSum(tb[:star]) != want {

@@ -98,7 +98,8 @@ func TestMarineCadastreCSV(t *testing.T) {
 	require.True(t, q.ClassB)
 
 	st := pr.(*CSVReader).Stats()
-	require.Equal(t, CSVStats{Rows: 6, Positions: 2, NoPosition: 1, BadRows: 3, BadLines: []int{4, 6, 7}}, st)
+	require.Equal(t, CSVStats{Rows: 6, Positions: 2, NoPosition: 1, BadRows: 3, BadLines: []int{4, 6, 7},
+		Dropped: map[string]int{ReasonTime: 1, ReasonColumns: 1, ReasonVesselID: 1}, Ignored: map[string]int{}}, st)
 }
 
 func TestDMACSV(t *testing.T) {
@@ -108,7 +109,7 @@ func TestDMACSV(t *testing.T) {
 		"27/02/2024 00:00:02,Class B,219000002,56.0,12.0,Unknown value,,0.1,,,Unknown,,,Sailing,,3,10,GPS,,,,AIS,,,,\n" +
 		"27/02/2024 00:00:03,Class A,219000003,56.0,12.0,Flying,,0.1,,,Unknown,,,Cargo,,3,10,GPS,,,,AIS,,,,\n"
 	ps, pr := readPositions(t, in)
-	require.Len(t, ps, 2)
+	require.Len(t, ps, 3)
 	p := ps[0]
 	require.Equal(t, time.Date(2024, 2, 27, 0, 0, 0, 0, time.UTC), p.Time)
 	require.Equal(t, some(0), p.NavStatus)
@@ -124,7 +125,10 @@ func TestDMACSV(t *testing.T) {
 	require.Equal(t, some(36), ps[1].Static.ShipType)
 	st := pr.(*CSVReader).Stats()
 	require.Equal(t, 1, st.NotVessel)
-	require.Equal(t, []int{5}, st.BadLines, "unknown navigational status text")
+	require.Empty(t, st.BadLines)
+	// an unknown navigational status text leaves the value absent and keeps the row
+	require.False(t, ps[2].NavStatus.Valid)
+	require.Equal(t, map[string]int{FieldNavStatus: 1}, st.Ignored)
 }
 
 func TestGenericCSV(t *testing.T) {
@@ -142,7 +146,7 @@ func TestGenericCSV(t *testing.T) {
 	_, err = ParseCSVFormat("mmsi=id,time=ts")
 	require.ErrorContains(t, err, "lacks")
 	_, err = NewCSVReader(strings.NewReader("id,ts\n"), MarineCadastre, Options{})
-	require.ErrorContains(t, err, "no \"MMSI\" column")
+	require.ErrorContains(t, err, `has no column for mmsi ("MMSI"), time ("BaseDateTime")`)
 }
 
 func TestOpenPositionsNMEA(t *testing.T) {

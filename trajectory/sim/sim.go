@@ -9,7 +9,10 @@
 // outages; positions carry GPS noise. Static messages (type 5, or 24 for
 // class B) give the destination as crews type it (UN/LOCODE mostly, a port
 // name or nothing sometimes) and an ETA with an error that shrinks as the
-// vessel nears port.
+// vessel nears port. As in real traffic, some vessels never report a
+// destination or an ETA: every class B vessel (type 24 has no such fields)
+// and a share of class A vessels (NoVoyageShare) whose crews leave the
+// voyage data of their type 5 messages empty.
 package sim
 
 import (
@@ -36,6 +39,10 @@ type Config struct {
 	// StaticEvery is how often static data is archived; default 1 hour.
 	StaticEvery time.Duration
 	Source      string // tag-block source; default "portolan-sim"
+	// NoVoyageShare is the share of class A vessels that never report a
+	// destination, an ETA or a draught; default 0.25. A negative value
+	// means none.
+	NoVoyageShare float64
 }
 
 func (c Config) withDefaults() Config {
@@ -56,6 +63,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Source == "" {
 		c.Source = "portolan-sim"
+	}
+	if c.NoVoyageShare == 0 {
+		c.NoVoyageShare = 0.25
 	}
 	return c
 }
@@ -191,6 +201,8 @@ type vessel struct {
 	length   int
 	beam     int
 	draught  float64
+	// noVoyage: the crew never fills in destination, ETA or draught
+	noVoyage bool
 }
 
 // Run simulates the fleet and calls emit with every archived message in
@@ -204,6 +216,9 @@ func (f *Fleet) Run(emit func(*ais.Message) error) error {
 	for v := range vessels {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(v)+1))
 		vessels[v] = newVessel(rng, usedMMSI)
+		// a stream of its own, so the choice leaves every track unchanged
+		habits := rand.New(rand.NewPCG(cfg.Seed, uint64(v)+1<<32))
+		vessels[v].noVoyage = !vessels[v].class.classB && habits.Float64() < cfg.NoVoyageShare
 		all = f.simulate(rng, v, &vessels[v], end, all)
 	}
 	sort.SliceStable(all, func(i, j int) bool {
@@ -506,6 +521,9 @@ func messages(r *report, v *vessel, m *ais.Message) []*ais.Message {
 		}
 		m.Type, m.EPFD = 5, 1
 		m.IMO = ais.Opt[uint32]{V: v.imo, Valid: true}
+		if v.noVoyage {
+			return []*ais.Message{m}
+		}
 		m.Draught = some(math.Round(r.draft*10) / 10)
 		m.Destination = r.dest
 		if !r.eta.IsZero() {

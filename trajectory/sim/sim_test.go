@@ -128,3 +128,49 @@ func TestIMOCheckDigit(t *testing.T) {
 		require.True(t, valid(imoNumber(rng)))
 	}
 }
+
+// TestVesselsWithoutVoyageData: class B vessels never send an ETA or
+// destination, and a share of class A vessels leave them empty; their
+// points get the not-reported ETA feature, as real ones do.
+func TestVesselsWithoutVoyageData(t *testing.T) {
+	count := func(share float64) (withETA, withoutETA map[uint32]bool) {
+		f, err := NewFleet(BuiltinNetwork(), BuiltinPorts, Config{Seed: 8, Vessels: 40, Days: 3, NoVoyageShare: share})
+		require.NoError(t, err)
+		withETA, withoutETA = map[uint32]bool{}, map[uint32]bool{}
+		require.NoError(t, f.Run(func(m *ais.Message) error {
+			if m.Type == 5 {
+				if m.ETA.Valid || m.Destination != "" || m.Draught.Valid {
+					withETA[m.MMSI] = true
+				} else {
+					withoutETA[m.MMSI] = true
+				}
+			}
+			return nil
+		}))
+		return withETA, withoutETA
+	}
+	with, without := count(0)
+	require.Greater(t, len(without), 3, "about a quarter of class A vessels")
+	require.Greater(t, len(with), 2*len(without))
+	for m := range without {
+		require.False(t, with[m], "vessel %d reports voyage data sometimes", m)
+	}
+	with2, without2 := count(-1)
+	require.Empty(t, without2, "a negative share: every class A vessel reports")
+	require.Equal(t, len(with)+len(without), len(with2))
+
+	// their points carry the not-reported ETA feature
+	f, err := NewFleet(BuiltinNetwork(), BuiltinPorts, Config{Seed: 8, Vessels: 40, Days: 3})
+	require.NoError(t, err)
+	tracks, err := f.Tracks()
+	require.NoError(t, err)
+	g := trajectory.DefaultNestedConfig().Grid
+	for _, tr := range tracks {
+		if !without[tr.MMSI] {
+			continue
+		}
+		for i := range tr.Points {
+			require.Equal(t, float32(trajectory.NoETAHours), trajectory.PointFeatures(nil, &tr.Points[i], g)[0])
+		}
+	}
+}

@@ -132,7 +132,10 @@ func sameTree(t *testing.T, path string, j, m any) {
 		if jt, err := time.Parse(time.RFC3339Nano, jv); err == nil {
 			mt, err := time.Parse(time.RFC3339Nano, ms)
 			require.NoError(t, err, path)
-			require.LessOrEqual(t, math.Abs(float64(jt.Sub(mt))), float64(time.Millisecond)*50, "%s: %s vs %s", path, jv, ms)
+			// an ETA is a float32 model output in hours: the module's generic
+			// kernels and the native SIMD ones agree within 1e-5 relative,
+			// which is seconds over a voyage of days
+			require.LessOrEqual(t, math.Abs(float64(jt.Sub(mt))), float64(10*time.Second), "%s: %s vs %s", path, jv, ms)
 			return
 		}
 		require.Equal(t, jv, ms, path)
