@@ -167,6 +167,11 @@ func TestStatsAndReport(t *testing.T) {
 	require.Contains(t, md, "| WAY small B1 L128 | – | 4.50 | 4.00 | **1.12** | 0.75, 1.50 | ≤ 1.0: missed by 12% | – | – | – | – | – |")
 	require.Contains(t, md, "| WAY small B1 L128 | 2.50 | 4.50 | – | **1.75** | 1.50, 2.00 | ≤ 1.5: missed by 17% |")
 	require.Contains(t, md, "| case | Portolan | Portolan noasm | ORT node | ORT web | Portolan / ORT node | per round | goal |", "the wasm columns are not in the main tables")
+	require.NotContains(t, md, "kernel module (", "no size without a measured module")
+	r.env.KernelModuleBytes = 12616
+	require.Contains(t, r.markdown(), "kernel module (`wasm/kernels/portolan_accel.wasm`): 12616 bytes (goal ≤ 100 KB: met)")
+	r.env.KernelModuleBytes = 100_500
+	require.Contains(t, r.markdown(), "100500 bytes (goal ≤ 100 KB: missed by 500 bytes)")
 
 	// the section between the markers is replaced, the rest kept
 	doc := filepath.Join(t.TempDir(), "B.md")

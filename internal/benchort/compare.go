@@ -207,6 +207,9 @@ func compareCmd(args []string) error {
 		env.Took = time.Since(started).Round(time.Second)
 		env.Rounds, env.MinMs, env.MinRuns = *rounds, *minMs, *minRuns
 		env.Command = *command
+		if fi, err := os.Stat(*kernels); err == nil && *wasm {
+			env.KernelModuleBytes = fi.Size()
+		}
 		if env.Command == "" {
 			env.Command = "benchort compare " + strings.Join(args, " ")
 		}

@@ -21,6 +21,7 @@ type env struct { // exported fields: the JSON of a run keeps them
 	Rounds, MinRuns      int
 	MinMs                float64
 	Command              string
+	KernelModuleBytes    int64 // the SIMD128 kernel module's size, 0 without the WebAssembly columns
 }
 
 func machine(torch string, opset int) env {
@@ -255,6 +256,9 @@ func (r *report) markdown() string {
 	return b.String()
 }
 
+// kernelModuleGoal is the issue's bound on the SIMD128 kernel module, bytes.
+const kernelModuleGoal = 100_000
+
 // wasmTables reports the WebAssembly columns: in Node and Chromium against
 // onnxruntime-web in the same engine (goal ≤ 1.0 at batch 1), and as a
 // wazero plugin against native Portolan (goal ≤ 1.5), ratios within each
@@ -303,6 +307,13 @@ func (r *report) wasmTables(w func(string, ...any)) {
 	for _, c := range r.cases {
 		w("| %s | %s | %s | %s | %s |\n", label(c.man), f2(c.stat("portolan-1t").median), f2(c.stat(idWazeroHost).median),
 			f2(c.stat(idWazeroSIMD).median), ratio(c, idWazeroHost, "portolan-1t", 1.5))
+	}
+	if n := r.env.KernelModuleBytes; n > 0 {
+		verdict := "met"
+		if n > kernelModuleGoal {
+			verdict = fmt.Sprintf("missed by %d bytes", n-kernelModuleGoal)
+		}
+		w("\nThe SIMD128 kernel module (`wasm/kernels/portolan_accel.wasm`): %d bytes (goal ≤ 100 KB: %s).\n", n, verdict)
 	}
 	w("\n| case | runner | cold ms | max error |\n|---|---|---|---|\n")
 	for _, c := range r.cases {
