@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/portolan-sdk/portolan/accel"
+	"github.com/portolan-sdk/portolan/internal/half"
 )
 
 // Check runs rounds rounds of every kernel. With exact, the results must
@@ -21,7 +22,7 @@ import (
 func Check(seed uint64, rounds int, exact bool) (int, error) {
 	c := &checker{r: rand.New(rand.NewPCG(seed, 0x6b65726e656c73)), exact: exact}
 	for i := 0; i < rounds; i++ {
-		for _, f := range []func() error{c.dot, c.exp, c.products, c.attention, c.rows, c.gates} {
+		for _, f := range []func() error{c.dot, c.exp, c.products, c.compact, c.attention, c.rows, c.gates} {
 			if err := f(); err != nil {
 				return c.n, fmt.Errorf("round %d, kernels %s: %w", i, accel.Implementation(), err)
 			}
@@ -139,6 +140,45 @@ func (c *checker) products() error {
 	return nil
 }
 
+// compact: the dequantisation kernels alone and inside products of
+// compact (f16, int8) packed weights, at shapes with partial panels.
+func (c *checker) compact() error {
+	for _, s := range []struct{ m, n, k int }{{1, 20, 64}, {13, 33, 7}, {25, 70, 300}} {
+		a, c0 := c.vec(s.m*s.k, 1), c.vec(s.m*s.n, 1)
+		h := make([]uint16, s.n*s.k)
+		q := make([]int8, s.n*s.k)
+		for i := range h {
+			h[i] = half.FromFloat32(float32(c.r.NormFloat64()))
+			q[i] = int8(c.r.IntN(256) - 128)
+		}
+		scales := c.vec(s.n, 0.01)
+		if err := c.both(fmt.Sprintf("DequantF16 n=%d", len(h)), func(bool) []float32 {
+			d := make([]float32, len(h))
+			accel.DequantF16(d, h)
+			return d
+		}); err != nil {
+			return err
+		}
+		if err := c.both(fmt.Sprintf("DequantInt8 %dx%d", s.k, s.n), func(bool) []float32 {
+			d := make([]float32, len(q))
+			accel.DequantInt8(d, q, scales)
+			return d
+		}); err != nil {
+			return err
+		}
+		for _, p := range []*accel.PackedB{accel.PackBF16(s.k, s.n, h), accel.PackBInt8(s.k, s.n, q, scales)} {
+			if err := c.both(fmt.Sprintf("Packed %s %dx%dx%d", p.DType(), s.m, s.n, s.k), func(bool) []float32 {
+				out := clone(c0)
+				accel.SgemmPacked(false, s.m, 1, a, s.k, p, 0, out, s.n)
+				return out
+			}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // attention: causal attention of whole sequences (scored through the
 // products, softmax rows through max and exp_shift_sum) and of streaming
 // steps (dot products).
@@ -150,6 +190,14 @@ func (c *checker) attention() error {
 			var w accel.Workspace
 			dst := make([]float32, s.rows*hd)
 			w.CausalAttention(dst, hd, q, hd, k, hd, v, hd, s.rows, s.prev, s.heads, s.dk, 0.125)
+			return dst
+		}); err != nil {
+			return err
+		}
+		if err := c.both(fmt.Sprintf("Attention %+v", s), func(bool) []float32 { // no mask: every query sees all n keys
+			var w accel.Workspace
+			dst := make([]float32, s.rows*hd)
+			w.Attention(dst, hd, q, hd, k, hd, v, hd, s.rows, n, s.heads, s.dk, 0.125)
 			return dst
 		}); err != nil {
 			return err
