@@ -156,7 +156,10 @@ func (w *Workspace) rowSums(n int) []float32 {
 // expShift sets x[i] = e^(x[i] − max x), the softmax numerators, with
 // Exp's exponential, and returns their sum (in float32: four partial sums,
 // or eight SIMD lanes, then the tail in order). x holds no NaN.
-func expShift(x []float32) float32 {
+func expShift(x []float32) float32 { return expShiftSum(x, rowMax(x)) }
+
+// rowMax returns the largest element of x (not empty, no NaN).
+func rowMax(x []float32) float32 {
 	m, i := maxFast(x)
 	if i == 0 {
 		m = x[0]
@@ -166,10 +169,16 @@ func expShift(x []float32) float32 {
 			m = v
 		}
 	}
-	sum, i := expShiftSumFast(x, m)
+	return m
+}
+
+// expShiftSum sets x[i] = e^(x[i] − shift) and returns their sum, as
+// expShift.
+func expShiftSum(x []float32, shift float32) float32 {
+	sum, i := expShiftSumFast(x, shift)
 	tail := x[i:]
 	for j := range tail {
-		tail[j] -= m
+		tail[j] -= shift
 	}
 	Exp(tail, tail)
 	var s0, s1, s2, s3 float32

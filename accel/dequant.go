@@ -53,7 +53,8 @@ func (w *Workspace) panelBuf(g *gemm) []float32 {
 //
 //	for i := range dst { dst[i] = F16ToF32(src[i]) }
 //
-// (F16C on amd64, FCVTL on arm64; a dequantising product's panels.)
+// (F16C on amd64, FCVTL on arm64, the portolan_accel kernels in
+// WebAssembly; a dequantising product's panels.)
 func DequantF16(dst []float32, src []uint16) {
 	if len(dst) != len(src) {
 		panic(badLength)

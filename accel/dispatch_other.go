@@ -1,8 +1,9 @@
-//go:build !((amd64 || arm64) && !noasm && gc)
+//go:build !((amd64 || arm64) && !noasm && gc) && !(wasm && !noasm)
 
 package accel
 
-// Other targets (wasm, 386, …) and the noasm tag run the generic kernels.
+// Other targets (386, riscv64, …) and the noasm tag run the generic
+// kernels; wasm has dispatch_wasm.go.
 
 func dotFast(x, y []float32) float32 { return dot(x, y) }
 

@@ -157,6 +157,22 @@ func TestStatsAndReport(t *testing.T) {
 	require.Contains(t, md, "cold start of the small WAY (B1 L128) ≤ 50 ms: **9.0 ms** (met)")
 	require.True(t, strings.HasPrefix(r.svg(), "<svg"))
 
+	// the WebAssembly tables: ratios against onnxruntime-web in the same
+	// engine and against native Portolan, within each round
+	c.byRunner[idSIMDNode] = []*Result{res(3), res(6)}
+	c.byRunner["ort-web-1t"] = []*Result{res(4), res(4)}
+	c.byRunner[idWazeroHost] = []*Result{res(3), res(6)}
+	r.runners = append(r.runners, wasmRunners("d", "k.wasm", true)...)
+	md = r.markdown()
+	require.Contains(t, md, "| WAY small B1 L128 | – | 4.50 | 4.00 | **1.12** | 0.75, 1.50 | ≤ 1.0: missed by 12% | – | – | – | – | – |")
+	require.Contains(t, md, "| WAY small B1 L128 | 2.50 | 4.50 | – | **1.75** | 1.50, 2.00 | ≤ 1.5: missed by 17% |")
+	require.Contains(t, md, "| case | Portolan | Portolan noasm | ORT node | ORT web | Portolan / ORT node | per round | goal |", "the wasm columns are not in the main tables")
+	require.NotContains(t, md, "kernel module (", "no size without a measured module")
+	r.env.KernelModuleBytes = 12616
+	require.Contains(t, r.markdown(), "kernel module (`wasm/kernels/portolan_accel.wasm`): 12616 bytes (goal ≤ 100 KB: met)")
+	r.env.KernelModuleBytes = 100_500
+	require.Contains(t, r.markdown(), "100500 bytes (goal ≤ 100 KB: missed by 500 bytes)")
+
 	// the section between the markers is replaced, the rest kept
 	doc := filepath.Join(t.TempDir(), "B.md")
 	require.NoError(t, os.WriteFile(doc, []byte("# B\n\n"+beginMarker+"\nold\n"+endMarker+"\nafter\n"), 0o644))

@@ -25,6 +25,52 @@ type runner struct {
 	WarmupMs float64  // time-based warm-up before timing
 	Portolan bool     // a Portolan build (compared with the ORT-native reference)
 	Ref      bool     // onnxruntime-node: the reference of its thread count
+	Wasm     bool     // a WebAssembly column: reported in its own tables (report.wasmTables)
+}
+
+// The WebAssembly columns (one thread): Portolan's benchmark program
+// compiled to WebAssembly in Node (without and with the SIMD128 kernels),
+// in Chromium with them beside onnxruntime-web in the same browser, and as
+// a wazero plugin with the host's native kernels and with the SIMD128
+// module. Their ratios are taken against onnxruntime-web in the same
+// engine and against native Portolan.
+const (
+	idWasmNode       = "portolan-wasm-node-1t"
+	idSIMDNode       = "portolan-simd128-node-1t"
+	idSIMDChromium   = "portolan-simd128-chromium-1t"
+	idORTWebChromium = "ort-web-chromium-1t"
+	idWazeroHost     = "portolan-wazero-host-1t"
+	idWazeroSIMD     = "portolan-wazero-simd128-1t"
+)
+
+// wasmRunners are the WebAssembly columns: dir holds portolan.wasm (this
+// program built for wasip1 with the portolan_accel tag) and
+// portolan-native; kernels is the SIMD128 kernel module.
+func wasmRunners(dir, kernels string, chromium bool) []runner {
+	wasm := filepath.Join(dir, "portolan.wasm")
+	node := func(k string) []string {
+		return []string{"node", "--no-warnings", "scripts/bench-ort/wasm.mjs", "--wasm", wasm, "--kernels", k, "run"}
+	}
+	wazero := func(k string) []string {
+		return []string{filepath.Join(dir, "portolan-native"), "wazero", "--wasm", wasm, "--kernels", k, "--kernel-module", kernels,
+			"--cache", filepath.Join(dir, "wazero-cache"), "run"}
+	}
+	// V8 tiers WebAssembly up in the background: warm up for 6 s as for onnxruntime-web
+	rs := []runner{
+		{ID: idWasmNode, Name: "Portolan wasm, Node", Threads: 1, Argv: node("none"), WarmupMs: 6000, Portolan: true, Wasm: true},
+		{ID: idSIMDNode, Name: "Portolan SIMD128, Node", Threads: 1, Argv: node(kernels), WarmupMs: 6000, Portolan: true, Wasm: true},
+	}
+	if chromium {
+		page := func(backend string) []string {
+			return []string{"node", "scripts/bench-ort/chromium.mjs", "--backend", backend, "--wasm", wasm, "--kernels", kernels, "--modules", dir}
+		}
+		rs = append(rs,
+			runner{ID: idSIMDChromium, Name: "Portolan SIMD128, Chromium", Threads: 1, Argv: page("portolan"), WarmupMs: 6000, Portolan: true, Wasm: true},
+			runner{ID: idORTWebChromium, Name: "ORT web, Chromium", Threads: 1, Argv: page("ort"), WarmupMs: 6000, Wasm: true})
+	}
+	return append(rs,
+		runner{ID: idWazeroHost, Name: "Portolan wazero + host kernels", Threads: 1, Argv: wazero("host"), WarmupMs: 1000, Portolan: true, Wasm: true},
+		runner{ID: idWazeroSIMD, Name: "Portolan wazero + SIMD128", Threads: 1, Argv: wazero("simd128"), WarmupMs: 1000, Portolan: true, Wasm: true})
 }
 
 // runners lists the columns: Portolan native and noasm (this binary's
@@ -79,6 +125,9 @@ func compareCmd(args []string) error {
 	jsonOut := fs.String("json", "", "also write every raw result here")
 	command := fs.String("command", "", "the command to name in the report (default: this one)")
 	from := fs.String("from", "", "render the report from a --json file of an earlier run instead of running")
+	wasm := fs.Bool("wasm", true, "add the WebAssembly columns (--dir must hold portolan.wasm)")
+	kernels := fs.String("kernels", "wasm/kernels/portolan_accel.wasm", "the SIMD128 kernel module of the WebAssembly columns")
+	chromium := fs.Bool("chromium", true, "add the Chromium columns (headless Chromium through wasm/js's playwright-core)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -119,6 +168,9 @@ func compareCmd(args []string) error {
 		cases = append(cases, &caseResults{man: man, expected: exp, byRunner: map[string][]*Result{}})
 	}
 	rs := runners(*dir, *script, threads)
+	if *wasm {
+		rs = append(rs, wasmRunners(*dir, *kernels, *chromium)...)
+	}
 	if *from != "" {
 		var saved savedRun
 		data, err := os.ReadFile(*from)
@@ -155,6 +207,9 @@ func compareCmd(args []string) error {
 		env.Took = time.Since(started).Round(time.Second)
 		env.Rounds, env.MinMs, env.MinRuns = *rounds, *minMs, *minRuns
 		env.Command = *command
+		if fi, err := os.Stat(*kernels); err == nil && *wasm {
+			env.KernelModuleBytes = fi.Size()
+		}
 		if env.Command == "" {
 			env.Command = "benchort compare " + strings.Join(args, " ")
 		}
@@ -187,6 +242,10 @@ func compareCmd(args []string) error {
 func runOnce(rn runner, caseDir string, minMs float64, minRuns int) (*Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	caseDir, err := filepath.Abs(caseDir) // the WebAssembly runners see the file system from /
+	if err != nil {
+		return nil, err
+	}
 	argv := append(append([]string(nil), rn.Argv...), "--case", caseDir, "--threads", strconv.Itoa(rn.Threads),
 		"--warmup-ms", fmt.Sprint(rn.WarmupMs), "--min-ms", fmt.Sprint(minMs), "--min-runs", strconv.Itoa(minRuns))
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)

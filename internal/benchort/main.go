@@ -23,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchort run|compare [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchort run|compare|wazero [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -32,8 +32,10 @@ func main() {
 		err = runCmd(os.Args[2:])
 	case "compare":
 		err = compareCmd(os.Args[2:])
+	case "wazero":
+		err = wazeroCmd(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q (run or compare)", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q (run, compare or wazero)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchort:", err)

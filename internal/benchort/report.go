@@ -21,6 +21,7 @@ type env struct { // exported fields: the JSON of a run keeps them
 	Rounds, MinRuns      int
 	MinMs                float64
 	Command              string
+	KernelModuleBytes    int64 // the SIMD128 kernel module's size, 0 without the WebAssembly columns
 }
 
 func machine(torch string, opset int) env {
@@ -167,7 +168,7 @@ func (r *report) markdown() string {
 		w("**%d thread%s** (ms per inference, median):\n\n", t, map[bool]string{true: "", false: "s"}[t == 1])
 		var cols []runner
 		for _, rn := range r.runners {
-			if rn.Threads == t {
+			if rn.Threads == t && !rn.Wasm {
 				cols = append(cols, rn)
 			}
 		}
@@ -206,7 +207,7 @@ func (r *report) markdown() string {
 	w("**CPU time** (ms of process CPU per inference, 1 thread, median): the figure least disturbed by other work on the machine.\n\n| case |")
 	var one []runner
 	for _, rn := range r.runners {
-		if rn.Threads == 1 {
+		if rn.Threads == 1 && !rn.Wasm {
 			one = append(one, rn)
 			w(" %s |", rn.Name)
 		}
@@ -251,7 +252,78 @@ func (r *report) markdown() string {
 			coldSmall, map[bool]string{true: "met", false: "missed"}[coldSmall <= 50], map[bool]string{true: "met", false: "missed"}[rssOK], 100*rssWorst)
 	}
 	w("\n")
+	r.wasmTables(w)
 	return b.String()
+}
+
+// kernelModuleGoal is the issue's bound on the SIMD128 kernel module, bytes.
+const kernelModuleGoal = 100_000
+
+// wasmTables reports the WebAssembly columns: in Node and Chromium against
+// onnxruntime-web in the same engine (goal ≤ 1.0 at batch 1), and as a
+// wazero plugin against native Portolan (goal ≤ 1.5), ratios within each
+// round.
+func (r *report) wasmTables(w func(string, ...any)) {
+	has := func(id string) bool {
+		for _, c := range r.cases {
+			if c.stat(id).present {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(idSIMDNode) && !has(idWazeroHost) {
+		return
+	}
+	ratio := func(c *caseResults, a, b string, goal float64) string {
+		if !c.stat(a).present || !c.stat(b).present {
+			return "– | – | –"
+		}
+		per, med := c.ratios(a, b)
+		var ps []string
+		for _, x := range per {
+			ps = append(ps, fmt.Sprintf("%.2f", x))
+		}
+		verdict := "met"
+		if med > goal {
+			verdict = fmt.Sprintf("missed by %.0f%%", 100*(med/goal-1))
+		}
+		return fmt.Sprintf("**%.2f** | %s | ≤ %.1f: %s", med, strings.Join(ps, ", "), goal, verdict)
+	}
+	batch1 := func(c *caseResults) bool { return c.man.Kind == "td" || c.man.B == 1 }
+	w("**WebAssembly in Node and Chromium** (1 thread, ms per inference, median): Portolan's benchmark program compiled to WebAssembly (`GOOS=wasip1`, the `portolan_accel` tag) without kernels and with the SIMD128 kernel module linked, against onnxruntime-web in the same engine; the ratio is Portolan SIMD128 over onnxruntime-web within each round, the goal ≤ 1.0 at batch 1.\n\n")
+	w("| case | Portolan wasm, Node | Portolan SIMD128, Node | ORT web, Node | SIMD128 / ORT web, Node | per round | goal | Portolan SIMD128, Chromium | ORT web, Chromium | SIMD128 / ORT web, Chromium | per round | goal |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range r.cases {
+		if !batch1(c) {
+			continue
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", label(c.man), f2(c.stat(idWasmNode).median), f2(c.stat(idSIMDNode).median),
+			f2(c.stat("ort-web-1t").median), ratio(c, idSIMDNode, "ort-web-1t", 1),
+			f2(c.stat(idSIMDChromium).median), f2(c.stat(idORTWebChromium).median), ratio(c, idSIMDChromium, idORTWebChromium, 1))
+	}
+	w("\n**As a wazero plugin** (1 thread, ms per inference, median): the same program in wazero's compiler (trusted mode) with the host's native kernels (`host.NativeKernels`, the default of `wasm/host`) and with the SIMD128 module, against native Portolan; the ratio is wazero + host kernels over native within each round, the goal ≤ 1.5.\n\n")
+	w("| case | Portolan native | wazero + host kernels | wazero + SIMD128 | host kernels / native | per round | goal |\n|---|---|---|---|---|---|---|\n")
+	for _, c := range r.cases {
+		w("| %s | %s | %s | %s | %s |\n", label(c.man), f2(c.stat("portolan-1t").median), f2(c.stat(idWazeroHost).median),
+			f2(c.stat(idWazeroSIMD).median), ratio(c, idWazeroHost, "portolan-1t", 1.5))
+	}
+	if n := r.env.KernelModuleBytes; n > 0 {
+		verdict := "met"
+		if n > kernelModuleGoal {
+			verdict = fmt.Sprintf("missed by %d bytes", n-kernelModuleGoal)
+		}
+		w("\nThe SIMD128 kernel module (`wasm/kernels/portolan_accel.wasm`): %d bytes (goal ≤ 100 KB: %s).\n", n, verdict)
+	}
+	w("\n| case | runner | cold ms | max error |\n|---|---|---|---|\n")
+	for _, c := range r.cases {
+		for _, rn := range r.runners {
+			if s := c.stat(rn.ID); rn.Wasm && s.present {
+				w("| %s | %s | %s | %.1e |\n", label(c.man), rn.Name, f2(s.cold), s.err)
+			}
+		}
+	}
+	w("\n")
 }
 
 // svg draws the median latency of each runner on each case as grouped
@@ -278,7 +350,8 @@ func (r *report) svg() string {
 	y := func(v float64) float64 {
 		return top + (H-top-bottom)*(1-(math.Log10(v)-l0)/(l1-l0))
 	}
-	colors := []string{"#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5", "#8c564b"}
+	colors := []string{"#1f77b4", "#aec7e8", "#d62728", "#ff9896", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5", "#8c564b",
+		"#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#17becf", "#bcbd22"}
 	w(`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", W, H)
 	w(`<rect width="100%%" height="100%%" fill="white"/>` + "\n")
 	w(`<text x="%d" y="20" font-size="14">Latency by workload (ms per inference, median, log scale; lower is better)</text>`+"\n", left)

@@ -2,9 +2,12 @@
 # make bench-ort: Portolan against ONNX Runtime (docs/BENCHMARKS.md, "Against
 # ONNX Runtime"). Installs onnxruntime-node and onnxruntime-web into
 # build/bench-ort (git-ignored), exports the models to ONNX with the trainer,
-# builds Portolan's runner natively and with -tags noasm, runs every runner
-# on every case round by round and rewrites the results section of
-# docs/BENCHMARKS.md and docs/bench-ort.svg.
+# builds Portolan's runner natively, with -tags noasm and for WebAssembly
+# (GOOS=wasip1, the portolan_accel tag: run in Node, in Chromium and in
+# wazero, with and without kernels), runs every runner on every case round
+# by round and rewrites the results section of docs/BENCHMARKS.md and
+# docs/bench-ort.svg. The Chromium columns need scripts/setup-js.sh's
+# packages and Chromium; without them they are left out.
 #
 #   ROUNDS=5 THREADS=1,2 scripts/bench-ort/run.sh [extra benchort compare flags]
 set -euo pipefail
@@ -29,6 +32,9 @@ fi
 OPENBLAS_NUM_THREADS=1 "$PYTHON" scripts/bench-ort/export.py "$OUT" 2> "$OUT/export.log" || { cat "$OUT/export.log"; exit 1; }
 "$GO" build -o "$OUT/portolan-native" ./internal/benchort
 "$GO" build -tags noasm -o "$OUT/portolan-noasm" ./internal/benchort
+GOOS=wasip1 GOARCH=wasm "$GO" build -tags portolan_accel -o "$OUT/portolan.wasm" ./internal/benchort
+chromium=true
+bash scripts/setup-js.sh --check >/dev/null 2>&1 || { chromium=false; echo "bench-ort: no Chromium columns (scripts/setup-js.sh --check)"; }
 "$OUT/portolan-native" compare --dir "$OUT" --rounds "${ROUNDS:-5}" --threads "${THREADS:-1,2}" \
-  --doc docs/BENCHMARKS.md --svg docs/bench-ort.svg --json "$OUT/results.json" \
+  --doc docs/BENCHMARKS.md --svg docs/bench-ort.svg --json "$OUT/results.json" --chromium="$chromium" \
   --command "make bench-ort (ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-1,2})" "$@"

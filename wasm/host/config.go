@@ -13,6 +13,7 @@ type Config struct {
 	cacheDir      string
 	interruptible bool
 	callTimeout   time.Duration
+	kernels       Kernels
 }
 
 // DefaultMemoryPages is the default memory limit of an instance: 4096
@@ -21,8 +22,9 @@ const DefaultMemoryPages = 4096
 
 // NewConfig returns the defaults: one instance per GOMAXPROCS, 256 MiB of
 // memory per instance, no compilation cache directory (compiled code is
-// cached in memory for the host's life), interruptible calls and no
-// timeout beyond the caller's context.
+// cached in memory for the host's life), interruptible calls, no
+// timeout beyond the caller's context and the host's native kernels
+// (NativeKernels).
 func NewConfig() Config {
 	return Config{instances: runtime.GOMAXPROCS(0), memoryPages: DefaultMemoryPages, interruptible: true}
 }

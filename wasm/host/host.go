@@ -11,7 +11,12 @@
 //
 // A Host is safe for concurrent use: it keeps a pool of instances and
 // serves each call on an idle one (streams stay on the instance that
-// holds their state). It is the only package of the project that imports
+// holds their state).
+//
+// The guest's numeric kernels (products, attention's softmax, gates, row
+// kernels) run as this process's native code on the guest's memory by
+// default, bounds-checked (Config.WithKernels; docs/WASM.md §7). With
+// internal/wasmrun it is the only package of the project that imports
 // wazero.
 package host
 
@@ -22,6 +27,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/portolan-sdk/portolan/internal/wasmrun"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/wasm/abi"
 	"github.com/tetratelabs/wazero"
@@ -34,6 +40,7 @@ type Host struct {
 	rt       wazero.Runtime
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
+	kernels  *wasmrun.Linker
 
 	mu      sync.Mutex
 	slots   []slot
@@ -80,6 +87,13 @@ func New(ctx context.Context, guest []byte, cfg Config) (*Host, error) {
 			h.Close(ctx)
 			return nil, fmt.Errorf("%w: no export %q", ErrGuest, name)
 		}
+	}
+	if h.kernels, err = wasmrun.NewLinker(ctx, h.rt, h.compiled, cfg.kernels.k); err != nil {
+		h.Close(ctx)
+		if errors.Is(err, wasmrun.ErrUnknownImport) {
+			return nil, fmt.Errorf("%w: %w", ErrGuest, err)
+		}
+		return nil, fmt.Errorf("host: kernels: %w", err)
 	}
 	return h, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/portolan-sdk/portolan/internal/wasmrun"
 	"github.com/portolan-sdk/portolan/wasm/abi"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -16,11 +17,12 @@ import (
 // instance is one guest module instance. It serves one call at a time
 // (its slot is held by the caller).
 type instance struct {
-	mod    api.Module
-	mem    api.Memory
-	fns    map[string]api.Function
-	stderr *tail
-	models map[*Model]uint32 // guest handles of the models loaded here
+	mod     api.Module
+	kernels *wasmrun.Linker
+	mem     api.Memory
+	fns     map[string]api.Function
+	stderr  *tail
+	models  map[*Model]uint32 // guest handles of the models loaded here
 
 	req    uint32 // a request buffer from alloc, reused
 	reqCap uint32
@@ -37,11 +39,11 @@ var exportNames = []string{abi.ExportVersion, abi.ExportAlloc, abi.ExportFree, a
 func (h *Host) newInstance(ctx context.Context) (*instance, error) {
 	stderr := &tail{max: 4 << 10}
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions().WithStderr(stderr)
-	mod, err := h.rt.InstantiateModule(ctx, h.compiled, cfg)
+	mod, err := h.kernels.Instantiate(ctx, h.rt, h.compiled, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("host: instantiate the guest: %w", err)
 	}
-	in := &instance{mod: mod, mem: mod.Memory(), fns: map[string]api.Function{}, stderr: stderr, models: map[*Model]uint32{}}
+	in := &instance{mod: mod, kernels: h.kernels, mem: mod.Memory(), fns: map[string]api.Function{}, stderr: stderr, models: map[*Model]uint32{}}
 	if _, err := in.raw(ctx, abi.ExportInitialize); err != nil {
 		in.close(ctx)
 		return nil, h.fault(ctx, in, fmt.Errorf("host: the guest's _initialize: %w", err))
@@ -60,7 +62,7 @@ func (h *Host) newInstance(ctx context.Context) (*instance, error) {
 	return in, nil
 }
 
-func (in *instance) close(ctx context.Context) { in.mod.Close(ctx) }
+func (in *instance) close(ctx context.Context) { in.kernels.Close(ctx, in.mod) }
 
 // raw calls an export by name with integer arguments.
 func (in *instance) raw(ctx context.Context, name string, args ...uint64) ([]uint64, error) {
@@ -157,6 +159,9 @@ func (in *instance) read(ctx context.Context, ptrExport, lenExport string) ([]by
 // guest's last output on stderr (a Go panic message).
 func (h *Host) fault(ctx context.Context, in *instance, err error) error {
 	var exit *sys.ExitError
+	if ce := ctx.Err(); ce != nil && !errors.As(err, &exit) { // stopped inside a kernel call
+		return fmt.Errorf("%w: %w", ErrStopped, ce)
+	}
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:

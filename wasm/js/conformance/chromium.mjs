@@ -3,7 +3,7 @@
 // through playwright-core), in a Web Worker, served from 127.0.0.1; every
 // vector goes through its conformance export; one JSON result per line.
 //
-//   node wasm/js/conformance/chromium.mjs [--target chromium] [--wasm build/wasm/portolan.wasm] VECTORS_DIR MODELS_DIR
+//   node wasm/js/conformance/chromium.mjs [--target chromium] [--wasm build/wasm/portolan.wasm] [--kernels simd128|none] VECTORS_DIR MODELS_DIR
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,7 @@ try {
   const page = await browser.ctx.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(`${server.url}conformance.html`);
+  await page.goto(`${server.url}conformance.html?kernels=${opts.kernels}`);
   await page.waitForFunction(() => window.conformanceReady === true, null, { timeout: 60_000 });
   for (const [i, v] of vectors.entries()) {
     let line;

@@ -2,16 +2,19 @@
 // vector through the guest's conformance export, in a Worker, one JSON
 // result per line.
 //
-//   node wasm/js/conformance/node.mjs [--target node] [--wasm build/wasm/portolan.wasm] VECTORS_DIR MODELS_DIR
+//   node wasm/js/conformance/node.mjs [--target node] [--wasm build/wasm/portolan.wasm] [--kernels simd128|none] VECTORS_DIR MODELS_DIR
 
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { encode, decode } from '@msgpack/msgpack';
 import { Portolan } from '../src/index.js';
 import { listVectors, parseArgs, resultLine } from './vectors.mjs';
 
 const opts = parseArgs(process.argv.slice(2), 'node');
 const vectors = listVectors(...opts.dirs);
-const pt = await Portolan.create({ wasm: opts.wasm });
+const kernels = opts.kernels === 'simd128' ? path.join(path.dirname(opts.wasm), 'portolan_accel.wasm') : false;
+const pt = await Portolan.create({ wasm: opts.wasm, kernels });
+if (opts.kernels === 'simd128' && pt.kernels !== 'simd128') throw new Error('the SIMD128 kernels were not linked');
 try {
   for (const v of vectors) {
     let line;

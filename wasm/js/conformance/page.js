@@ -13,7 +13,9 @@ async function bytes(url) {
 }
 
 window.conformance = async (vectorsURL, modelURL) => {
-  pt ??= await Portolan.create({ wasm: new URL('portolan.wasm', location.href) });
+  const kernels = new URL(location.href).searchParams.get('kernels') === 'simd128' ? new URL('portolan_accel.wasm', location.href) : false;
+  pt ??= await Portolan.create({ wasm: new URL('portolan.wasm', location.href), kernels });
+  if (kernels && pt.kernels !== 'simd128') throw new Error('the SIMD128 kernels were not linked');
   const [vectors, model] = await Promise.all([bytes(vectorsURL), bytes(modelURL)]);
   return decode(await pt.call('conformance', encode({ vectors, model })));
 };

@@ -50,12 +50,16 @@ export function resultLine(target, vector, answer, error) {
   return JSON.stringify(r, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? MAX_FLOAT64 : v));
 }
 
-/** Parses `[--target NAME] [--wasm FILE] VECTORS_DIR MODELS_DIR`. */
+/**
+ * Parses `[--target NAME] [--wasm FILE] [--kernels simd128|none] VECTORS_DIR MODELS_DIR`:
+ * --kernels simd128 links the kernel module beside the wasm file, none (the default) none.
+ */
 export function parseArgs(argv, target) {
-  const opts = { target, wasm: 'build/wasm/portolan.wasm', dirs: [] };
+  const opts = { target, wasm: 'build/wasm/portolan.wasm', kernels: 'none', dirs: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--target') opts.target = argv[++i];
     else if (argv[i] === '--wasm') opts.wasm = argv[++i];
+    else if (argv[i] === '--kernels') opts.kernels = argv[++i];
     else opts.dirs.push(argv[i]);
   }
   if (opts.dirs.length !== 2 || !opts.target || !opts.wasm) {

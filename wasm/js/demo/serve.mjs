@@ -56,6 +56,7 @@ export function demoRoutes({ wasm, outDir }) {
     '/worker.js': path.join(outDir, 'worker.js'),
     '/worker.js.map': path.join(outDir, 'worker.js.map'),
     '/portolan.wasm': wasm,
+    '/portolan_accel.wasm': path.join(path.dirname(wasm), 'portolan_accel.wasm'), // the SIMD128 kernels, found by default
     '/data/way-demo.portolan': td('models/way-demo.portolan'),
     '/data/td-demo.portolan': td('models/td-demo.portolan'),
     '/data/sample.nmea': td('ais/sample.nmea'),

@@ -9,6 +9,7 @@
 // not be used again (Fatal).
 
 import { WASI, File, OpenFile, ConsoleStdout } from '@bjorn3/browser_wasi_shim';
+import { kernelImports, KERNEL_MODULE } from './kernels.js';
 
 /** ABI version this module speaks (abi.Version). */
 export const ABI_VERSION = 1;
@@ -43,10 +44,13 @@ export class Fatal extends Error {}
 
 export class Guest {
   /**
-   * Instantiates a compiled guest module and runs its _initialize.
+   * Instantiates a compiled guest module, links its kernels (the compiled
+   * SIMD128 kernel module, or null for none: kernels.js) and runs its
+   * _initialize.
    * @param {WebAssembly.Module} module
+   * @param {WebAssembly.Module|null} [kernels]
    */
-  static async instantiate(module) {
+  static async instantiate(module, kernels = null) {
     const stderr = [];
     const keep = (line) => {
       stderr.push(line);
@@ -57,9 +61,11 @@ export class Guest {
     // logs every WASI call.
     const fds = [new OpenFile(new File([])), ConsoleStdout.lineBuffered(keep), ConsoleStdout.lineBuffered(keep)];
     const wasi = new WASI([], [], fds, { debug: false });
-    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
+    const k = kernelImports(module, kernels);
+    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport, [KERNEL_MODULE]: k.imports });
     const missing = REQUIRED_EXPORTS.filter((n) => !(n in instance.exports));
     if (missing.length) throw new Fatal(`not a Portolan guest: no export ${missing.join(', ')}`);
+    k.link(instance.exports);
     const g = new Guest(instance, stderr);
     g.#run(() => wasi.initialize(instance));
     const v = g.#run(() => instance.exports.abi_version()) | 0;

@@ -12,6 +12,12 @@ export interface CallOptions {
 export interface CreateOptions {
   /** portolan.wasm (`make wasm`): a path (Node), a URL, its bytes, or a compiled module. */
   wasm: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /**
+   * The SIMD128 kernel module portolan_accel.wasm (`make wasm`), linked where the engine has WebAssembly
+   * SIMD128: a path (Node), a URL, its bytes or a compiled module; false for none. Default 'auto': the one
+   * beside a wasm path or URL when it is there. Results are the same with and without it.
+   */
+  kernels?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module | false | 'auto';
   /** Run the guest in a Worker so that calls can be stopped (default true). */
   worker?: boolean;
   /** The worker script (default: worker.js beside index.js). */
@@ -124,6 +130,8 @@ export class Portolan {
   static create(opts: CreateOptions): Promise<Portolan>;
   /** How many instances have been started so far. */
   readonly generation: number;
+  /** The guest's kernels: 'simd128' when the kernel module is linked, else 'none'. */
+  readonly kernels: 'simd128' | 'none';
   /** Loads a .portolan bundle; a corrupt one is refused with a PortolanError. */
   open(bundle: ArrayBuffer | ArrayBufferView | string, opts?: CallOptions): Promise<Model>;
   /** Decodes AIS text (NMEA, MarineCadastre or DMA CSV) into positions. */

@@ -16,6 +16,7 @@
 
 import { encode, decode } from '@msgpack/msgpack';
 import { Guest, CallError, Fatal } from './guest.js';
+import { simdSupported } from './kernels.js';
 
 const isNode = typeof process !== 'undefined' && process.versions?.node != null && typeof window === 'undefined';
 
@@ -74,7 +75,7 @@ class WorkerRunner {
   #dead = null;
   #onDeath;
 
-  static async start(module, workerURL, onDeath) {
+  static async start(module, kernels, workerURL, onDeath) {
     const r = new WorkerRunner();
     r.#onDeath = onDeath;
     r.#w = await spawn(workerURL);
@@ -82,7 +83,7 @@ class WorkerRunner {
       r.#pending.set(0, { resolve, reject });
       r.#w.onMessage((m) => r.#receive(m));
       r.#w.onError((e) => r.#die(new PortolanError('crashed', `the worker failed: ${e?.message ?? e}`)));
-      r.#w.post({ type: 'init', module });
+      r.#w.post({ type: 'init', module, kernels });
     });
     r.#w.unref();
     return r;
@@ -142,11 +143,11 @@ class InlineRunner {
   #g;
   #onDeath;
 
-  static async start(module, _url, onDeath) {
+  static async start(module, kernels, _url, onDeath) {
     const r = new InlineRunner();
     r.#onDeath = onDeath;
     try {
-      r.#g = await Guest.instantiate(module);
+      r.#g = await Guest.instantiate(module, kernels);
     } catch (e) {
       throw new PortolanError('bad_module', `the guest did not start: ${e.message}`);
     }
@@ -223,8 +224,27 @@ function float32Bin(s, i) {
   return out;
 }
 
+// readKernels compiles the SIMD128 kernel module for create's kernels
+// option: null where the engine has no SIMD128 or kernels is false; the
+// default ('auto') looks for portolan_accel.wasm beside a wasm given as a
+// path or URL and goes without kernels when it is not there.
+async function readKernels(kernels, wasm) {
+  if (kernels === false || !simdSupported()) return null;
+  if (kernels === undefined || kernels === 'auto') {
+    if (typeof wasm !== 'string' && !(wasm instanceof URL)) return null;
+    try {
+      return await readWasm(new URL('portolan_accel.wasm', wasm instanceof URL || /^[a-z][a-z0-9+.-]+:/i.test(wasm) ? wasm
+        : isNode ? (await import('node:url')).pathToFileURL(wasm) : new URL(wasm, globalThis.location?.href)));
+    } catch {
+      return null;
+    }
+  }
+  return readWasm(kernels);
+}
+
 export class Portolan {
   #module;
+  #kernels = null;
   #opts;
   #runner = null;
   #starting = null;
@@ -235,7 +255,12 @@ export class Portolan {
   /**
    * Compiles the guest and returns a client. Options: wasm (required: a
    * path or URL of portolan.wasm, its bytes, or a WebAssembly.Module),
-   * worker (default true), workerURL, timeoutMs (default 0: none).
+   * kernels (the SIMD128 kernel module portolan_accel.wasm as a path, URL,
+   * bytes or WebAssembly.Module; false for none; default 'auto': the one
+   * beside a wasm path or URL, if there), worker (default true),
+   * workerURL, timeoutMs (default 0: none). Kernels are linked only where
+   * the engine has WebAssembly SIMD128; without them the guest runs its
+   * own Go code, with the same results.
    */
   static async create(opts = {}) {
     if (opts.wasm == null) throw new TypeError('Portolan.create: give wasm, the path, URL or bytes of portolan.wasm');
@@ -250,7 +275,17 @@ export class Portolan {
     } catch (e) {
       throw e instanceof PortolanError ? e : new PortolanError('bad_module', `the guest module: ${e.message}`);
     }
+    try {
+      p.#kernels = await readKernels(opts.kernels, opts.wasm);
+    } catch (e) {
+      throw e instanceof PortolanError ? e : new PortolanError('bad_module', `the kernel module: ${e.message}`);
+    }
     return p;
+  }
+
+  /** The guest's kernels: 'simd128' (the kernel module is linked) or 'none'. */
+  get kernels() {
+    return this.#kernels ? 'simd128' : 'none';
   }
 
   /** How many instances have been started so far (each restart adds one). */
@@ -263,7 +298,7 @@ export class Portolan {
     if (this.#runner) return this.#runner;
     if (!this.#starting) {
       const Runner = this.#opts.worker ? WorkerRunner : InlineRunner;
-      this.#starting = Runner.start(this.#module, this.#opts.workerURL, (r) => this.#drop(r))
+      this.#starting = Runner.start(this.#module, this.#kernels, this.#opts.workerURL, (r) => this.#drop(r))
         .then((r) => {
           this.#gen++;
           this.#runner = r;

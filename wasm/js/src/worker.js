@@ -4,7 +4,7 @@
 // the answers back; index.js encodes and decodes. A call that runs away is
 // stopped by terminating this worker.
 //
-// Messages in:  {type: 'init', module} | {type: 'call', id, name, request}
+// Messages in:  {type: 'init', module, kernels} | {type: 'call', id, name, request}
 // Messages out: {type: 'ready'} | {type: 'failed', message}
 //               {type: 'answer', id, answer}
 //               {type: 'error', id, code, status, message, fatal}
@@ -28,7 +28,7 @@ let guest = null;
 listen(async (msg) => {
   if (msg.type === 'init') {
     try {
-      guest = await Guest.instantiate(msg.module);
+      guest = await Guest.instantiate(msg.module, msg.kernels ?? null);
       post({ type: 'ready' });
     } catch (e) {
       post({ type: 'failed', message: String(e?.message ?? e) });

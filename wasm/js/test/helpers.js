@@ -12,6 +12,8 @@ export const root = process.env.PORTOLAN_ROOT ?? path.resolve(fileURLToPath(new 
 /** The guest module users get, and the one built with the test exports (make jstest builds both). */
 export const wasmPath = process.env.PORTOLAN_WASM ?? path.join(root, 'build/wasm/portolan.wasm');
 export const testWasmPath = process.env.PORTOLAN_WASM_TEST ?? path.join(root, 'build/wasm/portolan-test.wasm');
+/** The SIMD128 kernel module `make wasm` assembles beside portolan.wasm. */
+export const kernelsPath = process.env.PORTOLAN_KERNELS ?? path.join(root, 'build/wasm/portolan_accel.wasm');
 
 export const testdata = (rel) => path.join(root, 'testdata', rel);
 export const read = (rel) => readFileSync(testdata(rel));

@@ -3,7 +3,10 @@
 // matrix (docs/CONFORMANCE.md). It exits 1 when a cell fails, or when a
 // target is skipped under CI.
 //
-//	go run ./internal/conformance/cmd/conformance [-wasm build/wasm/portolan.wasm] [-target 'name=command' ...]
+//	go run ./internal/conformance/cmd/conformance [-wasm build/wasm/portolan.wasm] [-target 'name[:kernels]=command' ...]
+//
+// A target's optional :kernels is the accel implementation every one of
+// its results must report (generic, simd128, host, …).
 package main
 
 import (
@@ -26,10 +29,11 @@ func (t *targetFlags) String() string { return fmt.Sprint(*t) }
 
 func (t *targetFlags) Set(s string) error {
 	name, cmd, ok := strings.Cut(s, "=")
+	name, kernels, _ := strings.Cut(name, ":")
 	if !ok || name == "" || cmd == "" {
-		return fmt.Errorf("want name=command, got %q", s)
+		return fmt.Errorf("want name[:kernels]=command, got %q", s)
 	}
-	*t = append(*t, matrix.Target{Name: name, Command: cmd})
+	*t = append(*t, matrix.Target{Name: name, Command: cmd, Kernels: kernels})
 	return nil
 }
 
@@ -39,7 +43,7 @@ func main() {
 	models := flag.String("models", "testdata/models", "model bundles the vectors name")
 	build := flag.String("build", "build/conformance", "where the target binaries go")
 	var extra targetFlags
-	flag.Var(&extra, "target", "another target, name=command (repeatable); the command gets the vectors and models directories as arguments")
+	flag.Var(&extra, "target", "another target, name[:kernels]=command (repeatable); the command gets the vectors and models directories as arguments")
 	flag.Parse()
 	ok, err := run(*wasm, *vectors, *models, *build, extra)
 	if err != nil {
@@ -148,8 +152,16 @@ func buildTargets(dir, wasm string) ([]matrix.Target, error) {
 	if err := goBuild(bin("wazero"), wazero, nil); err != nil {
 		return nil, err
 	}
+	// the plain guest (stub kernels), then with the host's native kernels
+	// and with the SIMD128 kernel module
+	wz := func(name, kernels, impl string, interruptible bool) matrix.Target {
+		return matrix.Target{Name: name, Kernels: impl, Command: fmt.Sprintf("%s -wasm %s -interruptible=%v -kernels %s -target %s",
+			bin("wazero"), wasm, interruptible, kernels, name)}
+	}
 	ts = append(ts,
-		matrix.Target{Name: "wazero", Command: bin("wazero") + " -wasm " + wasm + " -interruptible=true -target wazero"},
-		matrix.Target{Name: "wazero-trusted", Command: bin("wazero") + " -wasm " + wasm + " -interruptible=false -target wazero-trusted"})
+		wz("wazero", "none", "generic", true),
+		wz("wazero-trusted", "none", "generic", false),
+		wz("wazero-host", "host", "host", true),
+		wz("wazero-simd128", "simd128", "simd128", true))
 	return ts, nil
 }

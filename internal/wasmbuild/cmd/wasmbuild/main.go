@@ -2,6 +2,13 @@
 //
 //	go run ./internal/wasmbuild/cmd/wasmbuild -o build/wasm/portolan.wasm [-check] [-budget 3000000]
 //
+// and assembles the SIMD128 kernel module (wasm/kernels/kernels.wat, with
+// wabt's wat2wasm, optimised by binaryen's wasm-opt) beside it as
+// portolan_accel.wasm, failing when the result differs from the committed
+// wasm/kernels/portolan_accel.wasm or is over 100 KB. Without the tools it
+// copies the committed module and says so (under CI, where
+// scripts/setup.sh installs them, it fails).
+//
 // It prints the module's raw and gzip sizes. With -check it builds a
 // second time from scratch (go build -a) and fails unless the two modules
 // are byte-identical; with -budget it fails when the raw size is over it;
@@ -12,12 +19,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/portolan-sdk/portolan/internal/wasmbuild"
+	"github.com/portolan-sdk/portolan/wasm/kernels"
 )
 
 func main() {
@@ -75,6 +84,36 @@ func run(out string, check bool, budget, sizes int) error {
 	}
 	if budget > 0 && len(data) > budget {
 		return fmt.Errorf("%d bytes is over the budget of %d", len(data), budget)
+	}
+	return kernelModule(ctx, root, filepath.Join(filepath.Dir(out), kernels.FileName))
+}
+
+// kernelModule assembles the kernel module into out and checks it against
+// the committed one.
+func kernelModule(ctx context.Context, root, out string) error {
+	committed, err := os.ReadFile(filepath.Join(root, wasmbuild.KernelModule))
+	if err != nil {
+		return err
+	}
+	rel, _ := filepath.Rel(root, out)
+	err = wasmbuild.AssembleKernels(ctx, root, out)
+	if errors.Is(err, wasmbuild.ErrNoAssembler) && os.Getenv("CI") == "" {
+		fmt.Printf("%s: %v; copied the committed module\n", rel, err)
+		return os.WriteFile(out, committed, 0o644)
+	}
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d bytes raw, %d gzip (-9), assembled from %s\n", rel, len(data), wasmbuild.GzipSize(data), wasmbuild.KernelSource)
+	if !bytes.Equal(data, committed) {
+		return fmt.Errorf("%s differs from the committed %s: copy it there and commit it", rel, wasmbuild.KernelModule)
+	}
+	if len(data) > kernels.MaxSize {
+		return fmt.Errorf("the kernel module's %d bytes are over its budget of %d", len(data), kernels.MaxSize)
 	}
 	return nil
 }
