@@ -62,11 +62,23 @@ func (f *Forecaster) FeatureNames() []string {
 
 // ForecastSet forecasts every series of a set read by package timeseries,
 // each keyed by SeriesKey of its id (by its index when set.Indexed):
+// SeriesOf, then ForecastSeries. It changes set.
+func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Forecast, error) {
+	in, err := f.SeriesOf(set)
+	if err != nil {
+		return nil, err
+	}
+	return f.ForecastSeries(ctx, in)
+}
+
+// SeriesOf prepares a set read by package timeseries for ForecastSeries:
 // it matches the set's columns to the model's features by name
 // (timeseries.Set.Match: reordered columns are put in order, renamed,
-// missing or unknown ones refused), checks the shape, and fills gaps with
-// the scaler mean, the value the trainer filled them with. It changes set.
-func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Forecast, error) {
+// missing or unknown ones refused), checks the shape, fills gaps with the
+// scaler mean (the value the trainer filled them with) and keys each
+// series by SeriesKey of its id (by its index when set.Indexed). Series i
+// is set's series i. It changes set.
+func (f *Forecaster) SeriesOf(set *timeseries.Set) ([]Series, error) {
 	if names := f.m.Preprocessing.Features; len(names) > 0 {
 		if err := set.Match(names); err != nil {
 			return nil, err
@@ -87,7 +99,7 @@ func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Fo
 			in[i].Key = uint64(i) // an .npy row: keyed by its index
 		}
 	}
-	return f.ForecastSeries(ctx, in)
+	return in, nil
 }
 
 // forecastBatch is how many series one model call takes (the context is
