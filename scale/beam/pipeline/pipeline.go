@@ -124,9 +124,9 @@ type ForecastOptions struct {
 	Series []string
 	// Model is the temporal-dropout bundle.
 	Model string
-	// Samples (default 20) and Seed (default 1) of the Monte Carlo
-	// forecast; each series is keyed by its id, so its samples do not
-	// depend on the batch it runs in.
+	// Samples (default 20) and Seed (portolan forecast's default is 1) of
+	// the Monte Carlo forecast; each series is keyed by its id, so its
+	// samples do not depend on the batch it runs in.
 	Samples int
 	Seed    uint64
 	// Batch is how many series go through the model at once (default 64).
@@ -151,9 +151,6 @@ func Forecast(s beam.Scope, o ForecastOptions) error {
 	}
 	if o.Samples == 0 {
 		o.Samples = 20
-	}
-	if o.Seed == 0 {
-		o.Seed = 1
 	}
 	if o.Batch == 0 {
 		o.Batch = 64

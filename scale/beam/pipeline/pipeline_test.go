@@ -263,6 +263,11 @@ func TestPredictSimulatedFleet(t *testing.T) {
 		require.Positive(t, got["predictions"])
 		require.Positive(t, got["voyages"])
 		require.Zero(t, got["dropped: "+DropTooDense])
+		if maxHeld > 0 {
+			require.Equal(t, int64(40), got["vessels read in spans"])
+		} else {
+			require.Zero(t, got["vessels read in spans"])
+		}
 	}
 }
 

@@ -251,7 +251,7 @@ const maxBatch = 1 << 24
 func decodeRecords(dst []Record, data []byte) ([]Record, error) {
 	d := dec{b: data}
 	n := d.uvarint()
-	if n > maxBatch || n > uint64(len(data)) {
+	if d.err != nil || n > maxBatch || n > uint64(len(data)) {
 		return dst, fmt.Errorf("%w: %d records", errRecords, n)
 	}
 	for range n {

@@ -100,6 +100,7 @@ type vesselStats struct {
 	voyages  int // voyages cut, as portolan voyages counts them
 	sessions int // times the vessel started afresh after falling silent, plus one
 	tooDense int
+	spilled  int // 1 when the vessel's records were spilled to disk and read in spans
 }
 
 // follow reads a vessel's records in order and returns the model input of
@@ -136,7 +137,7 @@ func (f *vesselFn) follow(ctx context.Context, batches func(*[]byte) bool) (*sdk
 				return &countingSink{VoyageInput: in, voyages: &st.voyages}
 			})
 	}
-	dense, err := ordered(batches, f.MaxHeld, func(r *Record) {
+	dense, spilled, err := ordered(batches, f.MaxHeld, func(r *Record) {
 		p := &r.Pos
 		if r.Msg != nil {
 			if tracker == nil {
@@ -164,6 +165,9 @@ func (f *vesselFn) follow(ctx context.Context, batches func(*[]byte) bool) (*sdk
 	}
 	end()
 	st.tooDense = dense
+	if spilled {
+		st.spilled = 1
+	}
 	if st.sessions > 0 {
 		st.Vessels = 1
 	}
@@ -181,7 +185,7 @@ func countStream(ctx context.Context, st vesselStats) {
 	for _, c := range []struct {
 		name string
 		n    int
-	}{{"used", st.Kept}, {"vessels", st.Vessels}, {"voyages", st.voyages}, {"vessels started afresh after silence", st.sessions - 1}} {
+	}{{"used", st.Kept}, {"vessels", st.Vessels}, {"voyages", st.voyages}, {"vessels started afresh after silence", st.sessions - 1}, {"vessels read in spans", st.spilled}} {
 		if c.n > 0 {
 			beam.NewCounter(namespace, c.name).Inc(ctx, int64(c.n))
 		}
@@ -229,27 +233,28 @@ func (c *countingSink) end() {
 // temporary file on the worker's disk, then read again one span of whole
 // hours at a time, each span holding at most maxHeld records; an hour with
 // more than maxHeld records is dropped and counted (DropTooDense).
-func ordered(batches func(*[]byte) bool, maxHeld int, visit func(*Record)) (dense int, err error) {
+func ordered(batches func(*[]byte) bool, maxHeld int, visit func(*Record)) (dense int, spilled bool, err error) {
 	var recs []Record
 	var b []byte
 	for batches(&b) {
 		if recs, err = decodeRecords(recs, b); err != nil {
-			return 0, err
+			return 0, false, err
 		}
 		if len(recs) > maxHeld {
 			sp, err := spillAll(recs, b, batches)
 			if err != nil {
-				return 0, err
+				return 0, true, err
 			}
 			defer sp.remove()
-			return orderedBySpans(sp, maxHeld, visit)
+			dense, err := orderedBySpans(sp, maxHeld, visit)
+			return dense, true, err
 		}
 	}
 	sortRecords(recs)
 	for i := range recs {
 		visit(&recs[i])
 	}
-	return 0, nil
+	return 0, false, nil
 }
 
 // spill is a vessel's records in a temporary file, as length-prefixed
