@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -212,30 +213,42 @@ func countAccount(ctx context.Context, a ais.Account) {
 	}
 }
 
-// vesselBatches groups records by MMSI and emits each vessel's records as
-// one encoded batch when limit records are held (and at flush).
+// vesselBatches groups records by MMSI, encoded as they come, and emits
+// each vessel's records as one batch when limit records are held (and at
+// flush).
 type vesselBatches struct {
 	emit   func(uint32, []byte)
 	limit  int
 	held   int
-	byMMSI map[uint32][]Record
-	buf    []byte
+	byMMSI map[uint32]*pendingBatch
+}
+
+type pendingBatch struct {
+	n    int
+	recs []byte // n encoded records
 }
 
 func (b *vesselBatches) put(mmsi uint32, r Record) {
 	if b.byMMSI == nil {
-		b.byMMSI = map[uint32][]Record{}
+		b.byMMSI = map[uint32]*pendingBatch{}
 	}
-	b.byMMSI[mmsi] = append(b.byMMSI[mmsi], r)
+	p := b.byMMSI[mmsi]
+	if p == nil {
+		p = &pendingBatch{}
+		b.byMMSI[mmsi] = p
+	}
+	p.n++
+	p.recs = appendRecord(p.recs, &r)
 	if b.held++; b.held >= b.limit {
 		b.flush()
 	}
 }
 
 func (b *vesselBatches) flush() {
-	for mmsi, recs := range b.byMMSI {
-		b.buf = appendRecords(b.buf[:0], recs)
-		b.emit(mmsi, slices.Clone(b.buf))
+	for mmsi, p := range b.byMMSI {
+		out := make([]byte, 0, binary.MaxVarintLen64+len(p.recs))
+		out = binary.AppendUvarint(out, uint64(p.n))
+		b.emit(mmsi, append(out, p.recs...))
 	}
 	clear(b.byMMSI)
 	b.held = 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/portolan-sdk/portolan/trajectory/ais"
@@ -102,8 +103,9 @@ func (e *enc) eta(x ais.ETA) {
 }
 
 type dec struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	strs [4]string // the last string read of each kind: a vessel's records repeat them
 }
 
 func (d *dec) fail() { d.err, d.b = errRecords, nil }
@@ -144,15 +146,20 @@ func (d *dec) f64() float64 {
 	return v
 }
 func (d *dec) bool() bool { return d.byte() == 1 }
-func (d *dec) str() string {
+
+// str reads a string of kind k (0..3), reusing the previous one of that
+// kind when it is the same.
+func (d *dec) str(k int) string {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.fail()
 		return ""
 	}
-	s := string(d.b[:n])
+	if string(d.b[:n]) != d.strs[k] {
+		d.strs[k] = string(d.b[:n])
+	}
 	d.b = d.b[n:]
-	return s
+	return d.strs[k]
 }
 func (d *dec) time() time.Time {
 	if d.byte() == 0 {
@@ -181,65 +188,71 @@ func (d *dec) eta() (x ais.ETA) {
 
 // appendRecords appends the encoding of recs to dst.
 func appendRecords(dst []byte, recs []Record) []byte {
-	e := enc{b: dst}
-	e.uvarint(uint64(len(recs)))
+	dst = binary.AppendUvarint(dst, uint64(len(recs)))
 	for i := range recs {
-		r := &recs[i]
-		e.varint(int64(r.File))
-		e.varint(r.Seq)
-		if m := r.Msg; m != nil {
-			e.b = append(e.b, kindMessage)
-			e.uvarint(uint64(m.Type))
-			e.uvarint(uint64(m.MMSI))
-			e.time(m.Time)
-			e.optF(m.Lat)
-			e.optF(m.Lon)
-			e.optF(m.SOG)
-			e.optF(m.COG)
-			e.optI(m.Heading)
-			e.optF(m.ROT)
-			e.optI(m.NavStatus)
-			e.bool(m.IMO.Valid)
-			e.uvarint(uint64(m.IMO.V))
-			e.str(m.CallSign)
-			e.str(m.Name)
-			e.optI(m.ShipType)
-			e.optI(m.ToBow)
-			e.optI(m.ToStern)
-			e.optI(m.ToPort)
-			e.optI(m.ToStarboard)
-			e.optF(m.Draught)
-			e.str(m.Destination)
-			e.eta(m.ETA)
-			continue
-		}
-		p := &r.Pos
-		e.b = append(e.b, kindPosition)
-		e.uvarint(uint64(p.MMSI))
-		e.time(p.Time)
-		e.f64(p.Lat)
-		e.f64(p.Lon)
-		e.optF(p.SOG)
-		e.optF(p.COG)
-		e.optI(p.Heading)
-		e.optF(p.ROT)
-		e.optI(p.NavStatus)
-		e.bool(p.ClassB)
-		s := &p.Static
-		e.bool(s.IMO.Valid)
-		e.uvarint(uint64(s.IMO.V))
-		e.str(s.Name)
-		e.str(s.CallSign)
-		e.optI(s.ShipType)
-		e.optI(s.Length)
-		e.optI(s.Width)
-		e.optF(s.Draught)
-		e.str(s.Destination)
-		e.eta(s.ETA)
-		e.bool(s.ETATime.Valid)
-		e.time(s.ETATime.V)
-		e.time(s.Updated)
+		dst = appendRecord(dst, &recs[i])
 	}
+	return dst
+}
+
+// appendRecord appends the encoding of one record to dst (a batch is a
+// uvarint count, then its records).
+func appendRecord(dst []byte, r *Record) []byte {
+	e := enc{b: dst}
+	e.varint(int64(r.File))
+	e.varint(r.Seq)
+	if m := r.Msg; m != nil {
+		e.b = append(e.b, kindMessage)
+		e.uvarint(uint64(m.Type))
+		e.uvarint(uint64(m.MMSI))
+		e.time(m.Time)
+		e.optF(m.Lat)
+		e.optF(m.Lon)
+		e.optF(m.SOG)
+		e.optF(m.COG)
+		e.optI(m.Heading)
+		e.optF(m.ROT)
+		e.optI(m.NavStatus)
+		e.bool(m.IMO.Valid)
+		e.uvarint(uint64(m.IMO.V))
+		e.str(m.CallSign)
+		e.str(m.Name)
+		e.optI(m.ShipType)
+		e.optI(m.ToBow)
+		e.optI(m.ToStern)
+		e.optI(m.ToPort)
+		e.optI(m.ToStarboard)
+		e.optF(m.Draught)
+		e.str(m.Destination)
+		e.eta(m.ETA)
+		return e.b
+	}
+	p := &r.Pos
+	e.b = append(e.b, kindPosition)
+	e.uvarint(uint64(p.MMSI))
+	e.time(p.Time)
+	e.f64(p.Lat)
+	e.f64(p.Lon)
+	e.optF(p.SOG)
+	e.optF(p.COG)
+	e.optI(p.Heading)
+	e.optF(p.ROT)
+	e.optI(p.NavStatus)
+	e.bool(p.ClassB)
+	s := &p.Static
+	e.bool(s.IMO.Valid)
+	e.uvarint(uint64(s.IMO.V))
+	e.str(s.Name)
+	e.str(s.CallSign)
+	e.optI(s.ShipType)
+	e.optI(s.Length)
+	e.optI(s.Width)
+	e.optF(s.Draught)
+	e.str(s.Destination)
+	e.eta(s.ETA)
+	e.bool(s.ETATime.Valid)
+	e.time(s.ETATime.V)
+	e.time(s.Updated)
 	return e.b
 }
 
@@ -254,6 +267,7 @@ func decodeRecords(dst []Record, data []byte) ([]Record, error) {
 	if d.err != nil || n > maxBatch || n > uint64(len(data)) {
 		return dst, fmt.Errorf("%w: %d records", errRecords, n)
 	}
+	dst = slices.Grow(dst, int(n))
 	for range n {
 		var r Record
 		r.File = int32(d.varint())
@@ -268,10 +282,10 @@ func decodeRecords(dst []Record, data []byte) ([]Record, error) {
 			m.Heading, m.ROT, m.NavStatus = d.optI(), d.optF(), d.optI()
 			m.IMO.Valid = d.bool()
 			m.IMO.V = uint32(d.uvarint())
-			m.CallSign, m.Name = d.str(), d.str()
+			m.CallSign, m.Name = d.str(0), d.str(1)
 			m.ShipType, m.ToBow, m.ToStern, m.ToPort, m.ToStarboard = d.optI(), d.optI(), d.optI(), d.optI(), d.optI()
 			m.Draught = d.optF()
-			m.Destination = d.str()
+			m.Destination = d.str(2)
 			m.ETA = d.eta()
 			r.Msg = m
 		case kindPosition:
@@ -284,10 +298,10 @@ func decodeRecords(dst []Record, data []byte) ([]Record, error) {
 			s := &p.Static
 			s.IMO.Valid = d.bool()
 			s.IMO.V = uint32(d.uvarint())
-			s.Name, s.CallSign = d.str(), d.str()
+			s.Name, s.CallSign = d.str(1), d.str(0)
 			s.ShipType, s.Length, s.Width = d.optI(), d.optI(), d.optI()
 			s.Draught = d.optF()
-			s.Destination = d.str()
+			s.Destination = d.str(2)
 			s.ETA = d.eta()
 			s.ETATime.Valid = d.bool()
 			s.ETATime.V = d.time()
