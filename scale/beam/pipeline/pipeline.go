@@ -60,6 +60,12 @@ type PredictOptions struct {
 	Out string
 	// Shards is the number of output files of each kind (default 1).
 	Shards int
+	// ShipsOnly drops positions of ids that are not ships' (search and
+	// rescue aircraft, aids to navigation, placeholder ids such as
+	// 123456789 shared by many transponders) before the shuffle, counted
+	// as "dropped: invalid MMSI"; they get no row. By default they travel
+	// and get the "no_voyage" row portolan predict gives them.
+	ShipsOnly bool
 }
 
 func (o *PredictOptions) defaults() error {
@@ -99,7 +105,7 @@ func Predict(s beam.Scope, o PredictOptions) error {
 		return err
 	}
 	s = s.Scope("Predict")
-	records := ReadAIS(s, o.Inputs, o.CSVMap)
+	records := readAIS(s, o.Inputs, &readAISFn{CSVMap: o.CSVMap, ShipsOnly: o.ShipsOnly})
 	grouped := beam.GroupByKey(s, records)
 	answers := beam.ParDo(s.Scope("Vessels"), &vesselFn{Model: o.Model, TopK: o.TopK, IdleNs: int64(o.Idle),
 		MaxHeld: o.MaxHeld, Batch: o.Batch}, grouped)
@@ -110,9 +116,12 @@ func Predict(s beam.Scope, o PredictOptions) error {
 // ReadAIS reads AIS files into a PCollection<KV<uint32, []byte>> of each
 // vessel's records (MMSI, encoded batch), ready for the shuffle by MMSI.
 func ReadAIS(s beam.Scope, patterns []string, csvMap string) beam.PCollection {
+	return readAIS(s, patterns, &readAISFn{CSVMap: csvMap})
+}
+
+func readAIS(s beam.Scope, patterns []string, fn *readAISFn) beam.PCollection {
 	s = s.Scope("ReadAIS")
-	files := matchFiles(s, patterns)
-	return beam.ParDo(s, &readAISFn{CSVMap: csvMap}, files)
+	return beam.ParDo(s, fn, matchFiles(s, patterns))
 }
 
 // ForecastOptions configures the forecast pipeline. Zero fields take their

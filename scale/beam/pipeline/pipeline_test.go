@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -24,6 +25,7 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/klauspost/compress/zstd"
+	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/sim"
 	"github.com/stretchr/testify/require"
 )
@@ -307,6 +309,27 @@ func TestPredictMarineCadastreSlice(t *testing.T) {
 	requireSameLines(t, wantGeo, geo)
 	requireSameCounts(t, want, got)
 	require.Equal(t, int64(4), got["files"])
+	require.Equal(t, got["bytes shuffled"] > 0, true)
+	t.Logf("%d records shuffled in %d bytes", got["records shuffled"], got["bytes shuffled"])
+
+	// ShipsOnly: the same answers less the rows of ids that are not
+	// ships', whose positions never reach the shuffle
+	var ships []byte
+	for _, line := range bytes.SplitAfter(wantJSONL, []byte("\n")) {
+		var row struct{ MMSI uint32 }
+		if len(line) > 0 {
+			require.NoError(t, json.Unmarshal(line, &row))
+			if trajectory.ValidShipMMSI(row.MMSI) {
+				ships = append(ships, line...)
+			}
+		}
+	}
+	require.Less(t, len(ships), len(wantJSONL))
+	jsonl, geo, only := runPredict(t, PredictOptions{Inputs: []string{filepath.Join(dir, "day-*")}, Model: way, ShipsOnly: true})
+	requireSameLines(t, ships, jsonl)
+	requireSameLines(t, wantGeo, geo)
+	requireSameCounts(t, want, only)
+	require.Less(t, only["records shuffled"], got["records shuffled"])
 }
 
 // sharedData returns the path of a file of ../shared/data beside the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/ais"
 	"github.com/portolan-sdk/portolan/trajectory/ais/feed"
 )
@@ -75,6 +76,10 @@ type readAISFn struct {
 	// FlushRecords is how many records the reader holds before it emits
 	// them, grouped by vessel (default 65536).
 	FlushRecords int
+	// ShipsOnly drops the positions of ids that are not ships' here,
+	// before the shuffle (counted as cleaning counts them, "invalid
+	// MMSI"), and their static data: they get no output row.
+	ShipsOnly bool
 
 	opt ais.Options
 }
@@ -110,7 +115,7 @@ func (f *readAISFn) ProcessElement(ctx context.Context, index int, path string, 
 	}
 	defer in.Close()
 	beam.NewCounter(namespace, "files").Inc(ctx, 1)
-	b := &vesselBatches{emit: emit, limit: f.FlushRecords}
+	b := &vesselBatches{emit: emit, limit: f.FlushRecords, shipsOnly: f.ShipsOnly}
 	var acc ais.Account
 	seq := int64(0)
 	for {
@@ -130,6 +135,14 @@ func (f *readAISFn) ProcessElement(ctx context.Context, index int, path string, 
 	}
 	b.flush()
 	countAccount(ctx, acc)
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"dropped: " + trajectory.DropMMSI, b.notShips}, {"records shuffled", b.records}, {"bytes shuffled", b.bytes}} {
+		if c.n > 0 {
+			beam.NewCounter(namespace, c.name).Inc(ctx, int64(c.n))
+		}
+	}
 	return nil
 }
 
@@ -154,7 +167,7 @@ func (f *readAISFn) readStream(ctx context.Context, s *feed.Stream, file int32, 
 				return ais.Account{}, fmt.Errorf("%s: %w", s.Name, err)
 			}
 			*seq++
-			b.put(p.MMSI, Record{File: file, Seq: *seq, Pos: *p})
+			b.put(p.MMSI, Record{File: file, Seq: *seq, Pos: *p}, true)
 		}
 	}
 	// NMEA: the messages themselves travel, so that a vessel's static data
@@ -177,7 +190,7 @@ func (f *readAISFn) readStream(ctx context.Context, s *feed.Stream, file int32, 
 			continue
 		}
 		c := *m // the reader reuses its message
-		b.put(m.MMSI, Record{File: file, Seq: *seq, Msg: &c})
+		b.put(m.MMSI, Record{File: file, Seq: *seq, Msg: &c}, isPos)
 	}
 	// NMEAPositions accounts for the positions its Next returns: here the
 	// messages were read directly, so the count is set from them.
@@ -217,10 +230,14 @@ func countAccount(ctx context.Context, a ais.Account) {
 // each vessel's records as one batch when limit records are held (and at
 // flush).
 type vesselBatches struct {
-	emit   func(uint32, []byte)
-	limit  int
-	held   int
-	byMMSI map[uint32]*pendingBatch
+	emit      func(uint32, []byte)
+	limit     int
+	shipsOnly bool
+	held      int
+	byMMSI    map[uint32]*pendingBatch
+
+	notShips       int // positions dropped for shipsOnly
+	records, bytes int // emitted
 }
 
 type pendingBatch struct {
@@ -228,7 +245,14 @@ type pendingBatch struct {
 	recs []byte // n encoded records
 }
 
-func (b *vesselBatches) put(mmsi uint32, r Record) {
+// put adds a record; isPos says whether it is a position.
+func (b *vesselBatches) put(mmsi uint32, r Record, isPos bool) {
+	if b.shipsOnly && !trajectory.ValidShipMMSI(mmsi) {
+		if isPos {
+			b.notShips++
+		}
+		return
+	}
 	if b.byMMSI == nil {
 		b.byMMSI = map[uint32]*pendingBatch{}
 	}
@@ -248,7 +272,10 @@ func (b *vesselBatches) flush() {
 	for mmsi, p := range b.byMMSI {
 		out := make([]byte, 0, binary.MaxVarintLen64+len(p.recs))
 		out = binary.AppendUvarint(out, uint64(p.n))
-		b.emit(mmsi, append(out, p.recs...))
+		out = append(out, p.recs...)
+		b.records += p.n
+		b.bytes += len(out)
+		b.emit(mmsi, out)
 	}
 	clear(b.byMMSI)
 	b.held = 0

@@ -52,6 +52,7 @@ var (
 	idle                  = flag.Duration("idle", 24*time.Hour, "predict: a vessel silent this long (in the input's time) starts afresh; 0 never")
 	maxHeld               = flag.Int("max-held", 1<<20, "predict: records of one vessel a worker holds at once; a vessel with more is spilled to local disk and read in spans of hours")
 	batch                 = flag.Int("batch", 64, "vessels or series per model call")
+	shipsOnly             = flag.Bool("ships-only", false, "predict: drop positions of ids that are not ships' before the shuffle (counted as invalid MMSI; no row for them)")
 	samples               = flag.Int("samples", 20, "forecast: Monte Carlo samples")
 	seed                  = flag.Uint64("seed", 1, "forecast: seed of the shared generator (same seed, same samples as portolan forecast)")
 )
@@ -97,7 +98,7 @@ func run(ctx context.Context, cmd string, stderr io.Writer) error {
 	switch cmd {
 	case "predict":
 		err = pipeline.Predict(s, pipeline.PredictOptions{Inputs: aisFiles, CSVMap: *csvMap, Model: *model, TopK: *top,
-			Idle: idleSetting(*idle), MaxHeld: *maxHeld, Batch: *batch, Out: *out, Shards: *shards})
+			Idle: idleSetting(*idle), MaxHeld: *maxHeld, Batch: *batch, Out: *out, Shards: *shards, ShipsOnly: *shipsOnly})
 	case "forecast":
 		err = pipeline.Forecast(s, pipeline.ForecastOptions{Series: seriesFiles, Model: *model, Samples: *samples,
 			Seed: *seed, Batch: *batch, Out: *out, Shards: *shards})
