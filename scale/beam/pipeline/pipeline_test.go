@@ -2,10 +2,8 @@ package pipeline
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -20,11 +18,11 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/klauspost/compress/zstd"
+	"github.com/portolan-sdk/portolan/internal/shareddata"
 	"github.com/portolan-sdk/portolan/trajectory"
 	"github.com/portolan-sdk/portolan/trajectory/sim"
 	"github.com/stretchr/testify/require"
@@ -100,8 +98,6 @@ func countersOf(res beam.PipelineResult) map[string]int64 {
 	}
 	return out
 }
-
-var _ = metrics.SingleResult(nil)
 
 // summaryCounts reads the numbers of portolan predict's summary line on
 // stderr: "read N lines|rows (…), [M messages, ]P positions, U used, …;
@@ -277,7 +273,7 @@ func TestPredictSimulatedFleet(t *testing.T) {
 // (521,867 rows), split into four files (plain, gzip, zstd, zip), gives
 // the same bytes and accounting as portolan predict on the original file.
 func TestPredictMarineCadastreSlice(t *testing.T) {
-	slice := sharedData(t, filepath.Join("marinecadastre-2020-01-01", "AIS_2020_01_01_1200-1400.csv.zst"))
+	slice := shareddata.Path(t, filepath.Join("marinecadastre-2020-01-01", "AIS_2020_01_01_1200-1400.csv.zst"))
 	data, err := os.ReadFile(slice)
 	require.NoError(t, err)
 	zr, err := zstd.NewReader(bytes.NewReader(data))
@@ -332,34 +328,45 @@ func TestPredictMarineCadastreSlice(t *testing.T) {
 	require.Less(t, only["records shuffled"], got["records shuffled"])
 }
 
-// sharedData returns the path of a file of ../shared/data beside the
-// repository: skipped with a message when it is absent, a failure when
-// the CI environment variable is set (as internal/shareddata rules).
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	root := os.Getenv("PORTOLAN_SHARED_DATA")
-	if root == "" {
-		root = filepath.Join(repoRoot(t), "..", "shared", "data")
-	}
-	p := filepath.Join(root, rel)
-	if _, err := os.Stat(p); err != nil {
-		msg := "shared data " + rel + " not found (expected ../shared/data beside the repository, or set PORTOLAN_SHARED_DATA)"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return p
-}
-
 // TestForecast: series split over two CSV files give, in batches of 3,
 // the lines portolan forecast --format jsonl writes for each file in turn.
 func TestForecast(t *testing.T) {
 	text, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "series", "sample.csv"))
 	require.NoError(t, err)
+	requireForecastsAsCommand(t, "td-demo.portolan", text)
+}
+
+// TestForecastKinds: every temporal-dropout kind on both backbones (the
+// small models of testdata/models, which take 6 steps: the first 6 of each
+// series of sample.csv) gives the command's lines too.
+func TestForecastKinds(t *testing.T) {
+	text, err := os.ReadFile(filepath.Join(repoRoot(t), "testdata", "series", "sample.csv"))
+	require.NoError(t, err)
 	header, rows, _ := bytes.Cut(text, []byte("\n"))
-	// by series id (the first column): ids in the first half of the
-	// rows go to a.csv, the rest to b.csv
+	short := append(append([]byte{}, header...), '\n')
+	for _, l := range bytes.Split(bytes.TrimSpace(rows), []byte("\n")) {
+		f := bytes.SplitN(l, []byte(","), 3)
+		step, err := strconv.Atoi(string(f[1]))
+		require.NoError(t, err)
+		if step < 6 {
+			short = append(append(short, l...), '\n')
+		}
+	}
+	for _, backbone := range []string{"lstm", "transformer"} {
+		for _, kind := range []string{"none", "concrete", "mc-dropout", "mc-td"} {
+			name := "td-" + backbone + "-" + kind
+			t.Run(name, func(t *testing.T) { requireForecastsAsCommand(t, name+".portolan", short) })
+		}
+	}
+}
+
+// requireForecastsAsCommand splits the series of a long-format CSV over
+// two files (the ids of the first half of the rows in one, the rest in the
+// other), forecasts them with the pipeline in batches of 3 and checks its
+// lines against portolan forecast --format jsonl on each file in turn.
+func requireForecastsAsCommand(t *testing.T, modelName string, text []byte) {
+	t.Helper()
+	header, rows, _ := bytes.Cut(text, []byte("\n"))
 	dir := t.TempDir()
 	files := map[string]*bytes.Buffer{"a": {}, "b": {}}
 	for _, b := range files {
@@ -379,7 +386,7 @@ func TestForecast(t *testing.T) {
 			files["b"].Write(append(l, '\n'))
 		}
 	}
-	td := model(t, "td-demo.portolan")
+	td := model(t, modelName)
 	var want []byte
 	for _, name := range []string{"a", "b"} {
 		path := filepath.Join(dir, name+".csv")
@@ -414,6 +421,3 @@ func TestOptionErrors(t *testing.T) {
 	require.Error(t, Forecast(s, ForecastOptions{Model: "m", Out: "o"}))
 	require.Error(t, Forecast(s, ForecastOptions{Series: []string{"x"}, Out: "o"}))
 }
-
-var _ = bufio.NewReader
-var _ = context.Background
