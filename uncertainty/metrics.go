@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // Metrics scores Gaussian predictions N(Mu[i], Var[i]) against targets Y.
@@ -79,7 +77,7 @@ func (m Metrics) CRPS() float64 {
 	for i, y := range m.Y {
 		sd := math.Sqrt(m.Var[i])
 		z := (y - m.Mu[i]) / sd
-		s += sd * (z*(2*distuv.UnitNormal.CDF(z)-1) + 2*distuv.UnitNormal.Prob(z) - 1/math.Sqrt(math.Pi))
+		s += sd * (z*(2*normalCDF(z)-1) + 2*normalPDF(z) - 1/math.Sqrt(math.Pi))
 	}
 	return s / m.n()
 }
@@ -87,7 +85,7 @@ func (m Metrics) CRPS() float64 {
 // PICP is the share of targets inside the central Gaussian interval at
 // level: |y − μ| ≤ Φ⁻¹((1+level)/2)·σ.
 func (m Metrics) PICP(level float64) float64 {
-	z := distuv.UnitNormal.Quantile(0.5 + level/2)
+	z := normalQuantile(0.5 + level/2)
 	in := 0
 	for i, y := range m.Y {
 		if math.Abs(y-m.Mu[i]) <= z*math.Sqrt(m.Var[i]) {
@@ -166,7 +164,7 @@ func (m Metrics) Sharpness() float64 {
 // interval [l, u] at level with α = 1 − level:
 // (1/n) Σ (u − l) + (2/α)(l − y)·[y < l] + (2/α)(y − u)·[y > u].
 func (m Metrics) IntervalScore(level float64) float64 {
-	z := distuv.UnitNormal.Quantile(0.5 + level/2)
+	z := normalQuantile(0.5 + level/2)
 	alpha := 1 - level
 	var s float64
 	for i, y := range m.Y {

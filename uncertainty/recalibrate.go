@@ -3,8 +3,6 @@ package uncertainty
 import (
 	"math"
 	"sort"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // StdScaling fits the factor s that rescales predicted standard deviations
@@ -37,7 +35,7 @@ func FitIsotonic(m Metrics) (*Isotonic, error) {
 	}
 	p := make([]float64, len(m.Y))
 	for i, y := range m.Y {
-		p[i] = distuv.UnitNormal.CDF((y - m.Mu[i]) / math.Sqrt(m.Var[i]))
+		p[i] = normalCDF((y - m.Mu[i]) / math.Sqrt(m.Var[i]))
 	}
 	sort.Float64s(p)
 	n := float64(len(p))

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-
-	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // ErrInput is returned for empty, mismatched or non-finite inputs.
@@ -25,7 +23,7 @@ func (s Summary) Std() float64 { return math.Sqrt(s.Total) }
 // Interval returns the central Gaussian interval at level (e.g. 0.9):
 // Mean ∓ z·Std with z = Φ⁻¹((1+level)/2).
 func (s Summary) Interval(level float64) (lo, hi float64) {
-	z := distuv.UnitNormal.Quantile(0.5 + level/2)
+	z := normalQuantile(0.5 + level/2)
 	return s.Mean - z*s.Std(), s.Mean + z*s.Std()
 }
 
