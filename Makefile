@@ -29,7 +29,7 @@ build:
 	$(GO) build -o bin/portolan ./cmd/portolan
 
 ## test: everything CI runs (installs what it needs first)
-test: setup check gotest gotest-noasm fuzz-smoke cross pytest conformance jstest
+test: setup check gotest gotest-noasm fuzz-smoke cross pytest conformance jstest beamtest
 	@echo "make test: all passed"
 
 ## check: the cheap static checks: gofmt and go vet (vet), go.mod and go.sum tidy (direct
@@ -85,6 +85,13 @@ cross:
 
 pytest:
 	cd training && $(PYTHON) -m pytest -q tests
+
+## beamtest: the Apache Beam pipelines (scale/beam, a module of its own so that Beam's dependencies
+## never reach the SDK's users) on the in-process Prism runner, against the portolan command on the
+## same data (docs/SCALE.md); scripts/setup.sh downloads its modules
+.PHONY: beamtest
+beamtest:
+	cd scale/beam && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## demo: the main job on the shipped demo model and sample data
 demo:

@@ -28,5 +28,6 @@ if ((${#missing[@]})); then
 fi
 
 go mod download
+(cd scale/beam && go mod download)   # the Beam pipelines' module (about 1 GB, under a minute here)
 bash scripts/setup-js.sh
 echo "setup: ok"

@@ -69,14 +69,26 @@ func (f *Forecaster) FeatureNames() []string {
 
 // ForecastSet forecasts every series of a set read by package timeseries,
 // each keyed by SeriesKey of its id (by its index when set.Indexed):
+// SeriesOf, then ForecastSeries. It reorders set's columns.
+func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Forecast, error) {
+	in, err := f.SeriesOf(set)
+	if err != nil {
+		return nil, err
+	}
+	return f.ForecastSeries(ctx, in)
+}
+
+// SeriesOf prepares a set read by package timeseries for ForecastSeries:
 // it matches the set's columns to the model's features by name
 // (timeseries.Set.Match: reordered columns are put in order, renamed,
 // missing or unknown ones refused), checks the shape and applies the
 // missing-value policy (timeseries.Set.Check: a series with no observed
-// value, or a feature never observed, is refused naming it), and fills
-// gaps with the scaler mean, the value the trainer filled them with. It
+// value, or a feature never observed, is refused naming it); gaps are
+// filled with the scaler mean, the value the trainer filled them with,
+// when the series are forecast. Each series is keyed by SeriesKey of its
+// id (by its index when set.Indexed); series i is set's series i. It
 // reorders set's columns; the values themselves are left as they are.
-func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Forecast, error) {
+func (f *Forecaster) SeriesOf(set *timeseries.Set) ([]Series, error) {
 	if names := f.m.Preprocessing.Features; len(names) > 0 {
 		if err := set.Match(names); err != nil {
 			return nil, err
@@ -98,7 +110,7 @@ func (f *Forecaster) ForecastSet(ctx context.Context, set *timeseries.Set) ([]Fo
 			in[i].Key = uint64(i) // an .npy row: keyed by its index
 		}
 	}
-	return f.ForecastSeries(ctx, in)
+	return in, nil
 }
 
 // checkCount refuses more series than Config.WithMaxSeries allows.

@@ -56,7 +56,7 @@ type IngestStats struct {
 func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, cfg IngestConfig, progress func(answered int)) ([]VesselResult, IngestStats, error) {
 	var st IngestStats
 	results := map[uint32]VesselResult{}
-	var jobs []*voyageInput
+	var jobs []*VoyageInput
 	answer := func() error {
 		if err := d.answer(ctx, jobs); err != nil {
 			return err
@@ -80,7 +80,9 @@ func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, 
 	}
 	stream := trajectory.NewVoyageStream(trajectory.StreamConfig{Ports: d.ports, Clean: d.clean, Visit: d.visit, Idle: cfg.Idle, InProgress: true},
 		func(v *trajectory.Vessel) trajectory.VoyageSink {
-			return &voyageInput{d: d, v: v, done: func(in *voyageInput) { jobs = append(jobs, in) }}
+			in := d.NewVoyageInput(v)
+			in.done = func(in *VoyageInput) { jobs = append(jobs, in) }
+			return in
 		})
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
@@ -117,22 +119,54 @@ func (d *Destinations) PredictReader(ctx context.Context, r ais.PositionReader, 
 	return out, st, nil
 }
 
-// voyageInput is the VoyageSink of one vessel for PredictReader: its
-// voyage in progress as the model's input.
-type voyageInput struct {
+// VoyageInput is one vessel's voyage in progress reduced to the model's
+// input as its points arrive: the trajectory.VoyageSink that PredictReader
+// keeps for each vessel of a trajectory.VoyageStream (or give it to a
+// trajectory.Segmenter). Its memory is bounded by the model's input
+// (trajectory.NestedBuilder), not by the points. Once closed, PredictInputs
+// answers it. Not safe for concurrent use.
+type VoyageInput struct {
 	d      *Destinations
 	v      *trajectory.Vessel
 	b      *trajectory.NestedBuilder
 	from   int
 	open   bool
-	done   func(*voyageInput)
+	done   func(*VoyageInput) // PredictReader's queue; nil otherwise
+	closed bool
 	result VesselResult
 	cells  []trajectory.NestedCell // set at Close when a voyage is in progress
 	last   trajectory.Point
 	depart time.Time
 }
 
-func (in *voyageInput) Depart(from int, p *trajectory.Point) {
+// NewVoyageInput returns the sink of vessel v: its name and ship type are
+// read from v when the sink closes and when it is answered.
+func (d *Destinations) NewVoyageInput(v *trajectory.Vessel) *VoyageInput {
+	return &VoyageInput{d: d, v: v}
+}
+
+// PredictInputs predicts the voyages of closed inputs in batches on
+// Config's threads and returns one result per input, in order: a
+// prediction, or ErrNoVoyage for a vessel in port or with too little data.
+// The answers are those PredictReader gives for the same points.
+func (d *Destinations) PredictInputs(ctx context.Context, inputs []*VoyageInput) ([]VesselResult, error) {
+	for _, in := range inputs {
+		if !in.closed || in.d != d {
+			return nil, fmt.Errorf("sdk: PredictInputs takes closed inputs of this predictor")
+		}
+	}
+	if err := d.answer(ctx, inputs); err != nil {
+		return nil, err
+	}
+	out := make([]VesselResult, len(inputs))
+	for i, in := range inputs {
+		out[i] = in.result
+	}
+	return out, nil
+}
+
+// Depart starts a voyage (trajectory.VoyageSink).
+func (in *VoyageInput) Depart(from int, p *trajectory.Point) {
 	if in.b == nil {
 		in.b = trajectory.NewNestedBuilder(in.d.nested, p.Time, 0)
 	} else {
@@ -142,25 +176,30 @@ func (in *voyageInput) Depart(from int, p *trajectory.Point) {
 	in.b.Add(p)
 }
 
-func (in *voyageInput) Add(p *trajectory.Point) { in.b.Add(p) }
-func (in *voyageInput) Arrive(int)              { in.open = false }
+// Add appends a point to the voyage (trajectory.VoyageSink).
+func (in *VoyageInput) Add(p *trajectory.Point) { in.b.Add(p) }
+
+// Arrive ends the voyage in a port (trajectory.VoyageSink).
+func (in *VoyageInput) Arrive(int) { in.open = false }
 
 // Close keeps the model's input of a voyage in progress (of two points or
 // more, as VoyagesOf counts voyages) and lets the builder go.
-func (in *voyageInput) Close() {
+func (in *VoyageInput) Close() {
 	in.result = VesselResult{MMSI: in.v.MMSI, Name: in.v.Name}
 	if in.open && in.b.Len() >= 2 {
 		in.cells, in.last = slices.Clone(in.b.Tail()), in.b.Last()
 	} else {
 		in.result.Err = fmt.Errorf("%w: vessel %d", ErrNoVoyage, in.v.MMSI)
 	}
-	in.b = nil
-	in.done(in)
+	in.b, in.closed = nil, true
+	if in.done != nil {
+		in.done(in)
+	}
 }
 
 // answer predicts the voyages of the vessels let go, in batches on
 // Config's threads.
-func (d *Destinations) answer(ctx context.Context, vessels []*voyageInput) error {
+func (d *Destinations) answer(ctx context.Context, vessels []*VoyageInput) error {
 	d.batches(ctx, len(vessels), func(w *models.WAYWork, b0, b1 int) {
 		jobs := make([]job, 0, b1-b0)
 		for _, v := range vessels[b0:b1] {

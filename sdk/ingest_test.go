@@ -165,3 +165,54 @@ func (r *sliceReader) Next() (*ais.Position, error) {
 func sortByTime(ps []ais.Position) {
 	slices.SortStableFunc(ps, func(a, b ais.Position) int { return a.Time.Compare(b.Time) })
 }
+
+// TestPredictInputsMatchesPredictReader: one vessel at a time through a
+// trajectory.Segmenter into a VoyageInput, answered in one batch by
+// PredictInputs, gives PredictReader's answers for the whole stream.
+func TestPredictInputsMatchesPredictReader(t *testing.T) {
+	d := openWAY(t)
+	ctx := context.Background()
+	var positions []ais.Position
+	for _, tr := range simTracks(t, 5, 12, 8) {
+		for _, p := range tr.Points {
+			pos := ais.Position{MMSI: tr.MMSI, Time: p.Time, Lat: p.Lat, Lon: p.Lon, SOG: p.SOG, COG: p.COG,
+				Heading: p.Heading, ROT: p.ROT, NavStatus: p.NavStatus}
+			pos.Static.ShipType, pos.Static.Draught, pos.Static.ETATime, pos.Static.Name = tr.ShipType, p.Draught, p.ETA, tr.Name
+			positions = append(positions, pos)
+		}
+	}
+	sortByTime(positions)
+	want, _, err := d.PredictReader(ctx, &sliceReader{ps: positions}, IngestConfig{}, nil)
+	require.NoError(t, err)
+
+	byVessel := map[uint32][]ais.Position{}
+	for _, p := range positions {
+		byVessel[p.MMSI] = append(byVessel[p.MMSI], p)
+	}
+	var inputs []*VoyageInput
+	for _, w := range want { // MMSI order
+		v := &trajectory.Vessel{MMSI: w.MMSI}
+		in := d.NewVoyageInput(v)
+		seg := trajectory.NewSegmenter(v.MMSI, d.Ports(), trajectory.CleanConfig{}, d.Visit(), in)
+		for _, p := range byVessel[w.MMSI] {
+			v.ShipType, v.Name = p.Static.ShipType, p.Static.Name
+			seg.Push(trajectory.PointOf(&p))
+		}
+		seg.Flush()
+		inputs = append(inputs, in)
+	}
+	got, err := d.PredictInputs(ctx, inputs)
+	require.NoError(t, err)
+	requireSameResults(t, want, got)
+	answered := 0
+	for _, r := range got {
+		if r.Err == nil {
+			answered++
+		}
+	}
+	require.Greater(t, answered, 4)
+
+	open := d.NewVoyageInput(&trajectory.Vessel{MMSI: 1})
+	_, err = d.PredictInputs(ctx, []*VoyageInput{open})
+	require.Error(t, err, "an input not yet closed")
+}

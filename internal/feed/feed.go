@@ -79,6 +79,18 @@ func Open(path string, stdin io.Reader) (*Input, error) {
 		}
 		in.file, r = f, f
 	}
+	return in.open(r)
+}
+
+// OpenReader reads an input from r, named name in its streams and errors
+// (a URL, an object in a store). A zip archive is spooled to a temporary
+// file for random access; Close removes it.
+func OpenReader(name string, r io.Reader) (*Input, error) {
+	return (&Input{path: name}).open(r)
+}
+
+func (in *Input) open(r io.Reader) (*Input, error) {
+	path := in.path
 	src := &counter{r: r}
 	br := bufio.NewReaderSize(src, 64<<10)
 	head, err := br.Peek(8)
