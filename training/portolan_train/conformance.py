@@ -25,7 +25,8 @@ def way_vectors(model_path, shards_dir, out_path, n=4, split="test", top=5):
     model = model.double()
     sh = Shards(shards_dir)
     sp = sh.splits[split] if len(sh.splits[split]) else sh.splits["train"]
-    idx = list(range(min(n, len(sp))))
+    # voyages of at most 24 cells: the logits are cells × ports, and a world model has hundreds of ports
+    idx = [v for v in range(len(sp)) if sp.voyage_cells[v + 1] - sp.voyage_cells[v] <= 24][:n]
     # raw features: the runtime scales them with the bundle's statistics
     b = batch(sp, idx, sh.sub_len, int(mb.config["max_len"]), np.zeros(9, np.float32), np.ones(9, np.float32))
     mean = np.asarray(mb.preprocessing["mean"], np.float64)

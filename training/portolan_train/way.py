@@ -175,14 +175,16 @@ def keep_rates(steps):
     return (lmax - l + lmin) / lmax
 
 
-def way_loss(logits, eta_days, batch, gradient_dropout=True, generator=None):
-    """Cross-entropy on kept steps and L1 ETA (days) on steps whose destination is right."""
+def way_loss(logits, eta_days, batch, gradient_dropout=True, generator=None, rates=None):
+    """Cross-entropy on kept steps and L1 ETA (days) on steps whose destination is right.
+    Gradient Dropout keeps each voyage's steps at its rate: given (rates, (B,)),
+    else keep_rates over this batch."""
     valid = batch["sub_len"] > 0
     B, L = valid.shape
     target = batch["destination"][:, None].expand(B, L)
     keep = valid
     if gradient_dropout:
-        r = keep_rates(valid.sum(1))
+        r = keep_rates(valid.sum(1)) if rates is None else rates
         u = torch.rand(B, L, device=valid.device, generator=generator)
         keep = valid & (u < r[:, None])
     ce = F.cross_entropy(logits[keep].float(), target[keep]) if keep.any() else logits.sum() * 0
@@ -261,6 +263,19 @@ def evaluate(model, split, sh, device, batch_size=64):
     return score.result()
 
 
+def random_batch_rates(order, lengths, batch_size):
+    """Gradient Dropout keep rates (keep_rates) of the voyages as the random
+    batches of order would give them, indexed by voyage: with batches of
+    like length (bucket > 0) a batch's ℓmin and ℓmax are nearly equal and the
+    rate would be 1 for all, so the rates come from the random batches the
+    permutation cuts before it is bucketed."""
+    rates = np.ones(int(order.max()) + 1 if len(order) else 0, np.float32)
+    for i in range(0, len(order), batch_size):
+        part = order[i:i + batch_size]
+        rates[part] = keep_rates(torch.as_tensor(lengths[part])).numpy()
+    return rates
+
+
 def batches(order, lengths, batch_size, bucket, rng):
     """Split a permutation of voyages into batches. With bucket > 0, each run
     of bucket·batch_size voyages is sorted by length before it is cut, and
@@ -286,7 +301,9 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
     split, its cross-entropy, accuracy and ETA error and the best epoch so
     far (by validation cross-entropy). With patience > 0 training stops once
     that has not improved for patience epochs and the best weights are kept.
-    With bucket > 0, batches hold voyages of like length (see batches); with
+    With bucket > 0, batches hold voyages of like length (see batches), and
+    Gradient Dropout keeps the rates random batches would give (see
+    random_batch_rates); with
     mid_voyage > 0, that share of the training voyages is seen from a random
     cell on, without its departure (shards.batch)."""
     import copy
@@ -327,6 +344,7 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
         order = rng.permutation(len(tr))
         order = order[: len(order) // world * world][rank::world]  # equal shares keep the all-reduces in step
         parts = batches(order, lengths, batch_size, bucket, rng)
+        rates = random_batch_rates(order, lengths, batch_size) if bucket > 0 else None
         prog = dev.Progress(len(parts), "way epoch %d" % ep)
         tot, nb = 0.0, 0
         for part in parts:
@@ -341,7 +359,8 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
                 amp = False
                 log("bf16 autocast failed (%s); training in float32" % str(e).splitlines()[0])
                 logits, eta = net(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
-            loss, ce, l1 = way_loss(logits, eta, b, gradient_dropout, gen)
+            r = None if rates is None else torch.as_tensor(rates[part], device=device)
+            loss, ce, l1 = way_loss(logits, eta, b, gradient_dropout, gen, r)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -208,3 +208,15 @@ def test_length_buckets():
     plain = way.batches(order, lengths, 32, 0, None)
     assert [p.tolist() for p in plain] == [order[i:i + 32].tolist() for i in range(0, 1000, 32)]
     assert spread < 0.2 * np.mean([lengths[p].max() - lengths[p].min() for p in plain])
+
+
+def test_random_batch_rates():
+    """With bucketed batches, Gradient Dropout keeps the rates of the random batches."""
+    lengths = np.array([1, 10, 100, 5, 50, 7, 3])
+    order = np.array([2, 0, 5, 1, 3, 6, 4])
+    r = way.random_batch_rates(order, lengths, 3)
+    for part in ([2, 0, 5], [1, 3, 6], [4]):
+        want = way.keep_rates(torch.as_tensor(lengths[part])).numpy()
+        assert np.allclose(r[part], want)
+    # the longest of a batch keeps ℓmin/ℓmax of its steps, the shortest all
+    assert r[1] == pytest.approx(np.log(3) / np.log(10)) and r[6] == pytest.approx(1.0) and r[4] == 1.0
