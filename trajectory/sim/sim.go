@@ -426,12 +426,16 @@ func (s *sailor) reports(yield func(report) bool) {
 		s.stay(port, next, t, dwell, leg.arrive, prevDest, prevETA, draught)
 		draught = nextDraught
 		destText := destinationText(rng, s.f.ports[next])
-		s.sail(&leg, anchorWait, destText, draught)
 		if anchorWait > 0 {
-			anchorWait += s.anchor(&leg, anchorWait, destText, draught)
+			// at anchor 12–20 km before the port, on the route (half-way on a short one)
+			leg.anchor(math.Max(leg.r.length/2, leg.r.length-12000-8000*rng.Float64()), anchorWait)
 		}
-		prevDest, prevETA = destText, leg.arrive.Add(anchorWait)
-		t = leg.arrive.Add(anchorWait)
+		s.sail(&leg, destText, draught)
+		if anchorWait > 0 {
+			s.anchor(&leg, destText, draught)
+		}
+		prevDest, prevETA = destText, leg.end
+		t = leg.end
 		port = next
 	}
 }
@@ -517,41 +521,78 @@ func (s *sailor) stay(port, next int, t time.Time, dwell time.Duration, arrive t
 }
 
 // leg is a voyage's timing along its route: harbour speed for the first
-// and last h metres, cruise speed between.
+// and last h metres, cruise speed between; with a wait at anchor, the
+// vessel stops at the anchorage (anchorAt metres along), waits, and
+// approaches the berth at harbour speed.
 type leg struct {
 	r              route
 	h, cruise      float64 // metres
 	vc             float64 // cruise knots
 	depart, arrive time.Time
+	// stop is where the sailing ends (the route's end, or the anchorage),
+	// atStop when; end is the arrival at the berth
+	stop         float64
+	atStop, end  time.Time
+	wait         time.Duration
+	approachFrom time.Time
 }
 
 func newLeg(r route, vc float64, depart time.Time) leg {
-	h := math.Min(10000, r.length/3)
-	cruise := r.length - 2*h
-	travel := time.Duration((2*h/(harbourKnots*knot) + cruise/(vc*knot)) * float64(time.Second))
-	return leg{r: r, h: h, cruise: cruise, vc: vc, depart: depart, arrive: depart.Add(travel)}
+	l := leg{r: r, h: math.Min(10000, r.length/3), vc: vc, depart: depart, stop: r.length}
+	l.cruise = r.length - 2*l.h
+	l.arrive = l.timeAt(r.length)
+	l.atStop, l.end = l.arrive, l.arrive
+	return l
 }
 
-// sail archives the voyage from departure to arrival; static data carry
-// the destination and an ETA whose error shrinks on the way.
-func (s *sailor) sail(l *leg, anchorWait time.Duration, destText string, draught float64) {
+// timeAt is when the vessel, under way, is dist metres along the route.
+func (l *leg) timeAt(dist float64) time.Time {
+	harbour, cruise := harbourKnots*knot, l.vc*knot
+	var sec float64
+	switch {
+	case dist <= l.h:
+		sec = dist / harbour
+	case dist <= l.h+l.cruise:
+		sec = l.h/harbour + (dist-l.h)/cruise
+	default:
+		sec = l.h/harbour + l.cruise/cruise + (dist-l.h-l.cruise)/harbour
+	}
+	return l.depart.Add(time.Duration(sec * float64(time.Second)))
+}
+
+// at is where the vessel, under way, is tau seconds after departure, and
+// its speed.
+func (l *leg) at(tau float64) (dist, sog float64) {
+	switch th := l.h / (harbourKnots * knot); {
+	case tau < th:
+		return tau * harbourKnots * knot, harbourKnots
+	case tau < th+l.cruise/(l.vc*knot):
+		return l.h + (tau-th)*l.vc*knot, l.vc
+	default:
+		return l.h + l.cruise + (tau-th-l.cruise/(l.vc*knot))*harbourKnots*knot, harbourKnots
+	}
+}
+
+// anchor makes the vessel stop at anchorAt metres along the route, wait
+// there, then approach the berth at harbour speed.
+func (l *leg) anchor(anchorAt float64, wait time.Duration) {
+	l.stop, l.atStop, l.wait = anchorAt, l.timeAt(anchorAt), wait
+	l.approachFrom = l.atStop.Add(wait)
+	l.end = l.approachFrom.Add(time.Duration((l.r.length - anchorAt) / (harbourKnots * knot) * float64(time.Second)))
+}
+
+// sail archives the voyage from departure to its stop (the berth or the
+// anchorage); static data carry the destination and an ETA whose error
+// shrinks on the way.
+func (s *sailor) sail(l *leg, destText string, draught float64) {
 	rng := s.rng
-	for slot := s.nextSlot(l.depart); slot.Before(l.arrive) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
-		tau := slot.Sub(l.depart).Seconds()
-		var dist, sog float64
-		switch th := l.h / (harbourKnots * knot); {
-		case tau < th:
-			dist, sog = tau*harbourKnots*knot, harbourKnots
-		case tau < th+l.cruise/(l.vc*knot):
-			dist, sog = l.h+(tau-th)*l.vc*knot, l.vc
-		default:
-			dist, sog = l.h+l.cruise+(tau-th-l.cruise/(l.vc*knot))*harbourKnots*knot, harbourKnots
-		}
+	for slot := s.nextSlot(l.depart); slot.Before(l.atStop) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
+		dist, sog := l.at(slot.Sub(l.depart).Seconds())
 		at := s.jitter(slot, sog, true)
-		remaining := l.arrive.Sub(at)
+		remaining := l.end.Sub(at)
 		etaErr := time.Duration(rng.NormFloat64() * (0.05*remaining.Hours() + 1) * float64(time.Hour))
-		s.static(at, destText, l.arrive.Add(anchorWait).Add(etaErr), draught)
-		lat, lon, course := l.r.at(dist)
+		s.static(at, destText, l.end.Add(etaErr), draught)
+		lat, lon, course := l.r.at(math.Min(dist, l.stop))
 		if !s.received(at, math.Min(dist, l.r.length-dist) > 100e3) { // offshore: patchy coverage
 			continue
 		}
@@ -562,23 +603,19 @@ func (s *sailor) sail(l *leg, anchorWait time.Duration, destText string, draught
 	}
 }
 
-// anchor archives a wait at anchor 12–20 km before the port, on the route,
-// from the planned arrival for wait, then the final approach at harbour
-// speed; it returns the approach's duration.
-func (s *sailor) anchor(l *leg, wait time.Duration, destText string, draught float64) time.Duration {
+// anchor archives the wait at the anchorage and the final approach at
+// harbour speed.
+func (s *sailor) anchor(l *leg, destText string, draught float64) {
 	rng := s.rng
-	anchorAt := l.r.length - 12000 - 8000*rng.Float64()
-	alat, alon, _ := l.r.at(anchorAt)
-	approach := time.Duration((l.r.length - anchorAt) / (harbourKnots * knot) * float64(time.Second))
-	for slot := s.nextSlot(l.arrive); slot.Before(l.arrive.Add(wait)) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
+	alat, alon, _ := l.r.at(l.stop)
+	for slot := s.nextSlot(l.atStop); slot.Before(l.approachFrom) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
 		at := s.jitter(slot, 0, false)
-		s.static(at, destText, l.arrive.Add(wait).Add(approach), draught)
+		s.static(at, destText, l.end, draught)
 		s.still(at, alat, alon, 0.2, 1)
 	}
-	start := l.arrive.Add(wait)
-	for slot := s.nextSlot(start); slot.Before(start.Add(approach)) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
+	for slot := s.nextSlot(l.approachFrom); slot.Before(l.end) && slot.Before(s.end) && !s.stopped; slot = slot.Add(s.f.cfg.Interval) {
 		at := s.jitter(slot, harbourKnots, true)
-		lat, lon, course := l.r.at(anchorAt + at.Sub(start).Seconds()*harbourKnots*knot)
+		lat, lon, course := l.r.at(l.stop + at.Sub(l.approachFrom).Seconds()*harbourKnots*knot)
 		if !s.received(at, false) {
 			continue
 		}
@@ -586,7 +623,6 @@ func (s *sailor) anchor(l *leg, wait time.Duration, destText string, draught flo
 		s.add(report{at: at, vessel: s.vi, lat: lat, lon: lon, sog: math.Max(0, harbourKnots+rng.NormFloat64()*0.3),
 			cog: math.Mod(course+rng.NormFloat64()*1.5+360, 360), hdg: int(math.Mod(course+360, 360)), status: 0})
 	}
-	return approach
 }
 
 const knot = trajectory.Knot

@@ -343,3 +343,33 @@ func TestWorldFleet(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, len(lons), 3, "arrivals in several 60° bands of longitude")
 }
+
+// TestNoJumps: consecutive positions of a vessel never imply more than 30
+// knots, also around waits at anchor (a vessel stops at the anchorage on
+// its way in, rather than reaching the port and starting over from there).
+func TestNoJumps(t *testing.T) {
+	f, err := NewFleet(BuiltinNetwork(), BuiltinPorts, Config{Seed: 11, Vessels: 40, Days: 20})
+	require.NoError(t, err)
+	type fix struct {
+		at       time.Time
+		lat, lon float64
+	}
+	last := map[uint32]fix{}
+	anchored := map[uint32]bool{}
+	require.NoError(t, f.Run(func(m *ais.Message) error {
+		if !m.Lat.Valid {
+			return nil
+		}
+		if m.NavStatus.Valid && m.NavStatus.V == 1 {
+			anchored[m.MMSI] = true
+		}
+		p := fix{m.Time, m.Lat.V, m.Lon.V}
+		if q, ok := last[m.MMSI]; ok && p.at.After(q.at) {
+			knots := trajectory.Distance(q.lat, q.lon, p.lat, p.lon) / p.at.Sub(q.at).Seconds() / trajectory.Knot
+			require.Less(t, knots, 30.0, "vessel %d from %v to %v", m.MMSI, q, p)
+		}
+		last[m.MMSI] = p
+		return nil
+	}))
+	require.Greater(t, len(anchored), 5, "vessels waited at anchor")
+}
