@@ -7,7 +7,7 @@ export PORTOLAN_PYTHON := $(PYTHON)
 FUZZ_SMOKE ?= 20000x
 FUZZ_TIME  ?= 60s
 FUZZ_TARGETS := ./export:FuzzRead ./trajectory/ais:FuzzSentence ./trajectory/ais:FuzzOpenPositions ./accel:FuzzDot ./accel:FuzzSgemm \
-  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels
+  ./accel:FuzzCausalAttention ./accel:FuzzRowKernels ./accel:FuzzAttention ./accel:FuzzDequant
 
 .PHONY: all setup generate testdata train-demo conformance-vectors test gotest gotest-noasm fuzz-smoke fuzz cross pytest vet demo bench bench-ort build clean check wasm conformance
 
@@ -102,17 +102,19 @@ train-world:
 results:
 	PYTHON=$(PYTHON) scripts/results.sh $(TABLES)
 
-## conformance-vectors: reference outputs of the committed demo models (float64)
+## conformance-vectors: reference outputs (float64) of the committed demo models, as stored and converted
+## to f16 and int8, and the small model of every td kind on both backbones, trained anew (seconds on CPU)
+## into testdata/models/td-BACKBONE-KIND.portolan
 conformance-vectors:
 	@test -d build/shards || { mkdir -p build; $(GO) run ./cmd/portolan simulate --seed 1 --vessels 200 --days 30 --out build/fleet.nmea && \
 	  $(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards; }
 	cd training && $(PYTHON) -m portolan_train conformance --way ../testdata/models/way-demo.portolan \
-	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --out ../testdata/conformance
+	  --td ../testdata/models/td-demo.portolan --shards ../build/shards --suite ../testdata/models --out ../testdata/conformance
 
 ## generate: regenerate the avo assembly (accel/_gen, its own module); must leave no diff
 generate:
 	cd accel && $(GO) generate
-	@git diff --exit-code -- accel/kernels_amd64.s accel/kernels_amd64.go || { echo "generated assembly is stale: commit it"; exit 1; }
+	@git diff --exit-code -- accel/kernels_amd64.s accel/kernels_amd64.go accel/dequant_kernels_amd64.s accel/dequant_kernels_amd64.go || { echo "generated assembly is stale: commit it"; exit 1; }
 
 ## testdata: regenerate committed generated fixtures
 testdata:

@@ -75,6 +75,15 @@ type attention struct {
 	ldd, ldq, ldk, ldv int
 	rows, prev, dk     int
 	scale              float32
+	keys               int // Attention: every query sees all keys keys; 0 for causal
+}
+
+// seen returns how many keys query i sees (a prefix of the keys).
+func (a *attention) seen(i int) int {
+	if a.keys > 0 {
+		return a.keys
+	}
+	return a.prev + i + 1
 }
 
 // head computes one head with the workspace's buffers, on one goroutine.
@@ -82,7 +91,7 @@ func (a *attention) head(w *Workspace, h int) {
 	off, dk := h*a.dk, a.dk
 	if a.rows < attnDirect {
 		for i := 0; i < a.rows; i++ {
-			n := a.prev + i + 1
+			n := a.seen(i)
 			s := w.scores(n)
 			qi := a.q[i*a.ldq+off : i*a.ldq+off+dk]
 			for t := range s {
@@ -104,18 +113,18 @@ func (a *attention) head(w *Workspace, h int) {
 		return
 	}
 	// the head's keys and values, packed once for every query block
-	n := a.prev + a.rows
+	n := a.seen(a.rows - 1)
 	packInto(&w.kp, &w.kbuf, true, dk, n, a.k[off:], a.ldk)
 	packInto(&w.vp, &w.vbuf, false, n, dk, a.v[off:], a.ldv)
 	for i0 := 0; i0 < a.rows; i0 += attnBlock {
 		mb := min(attnBlock, a.rows-i0)
-		nk := a.prev + i0 + mb // keys the block's last query sees
+		nk := a.seen(i0 + mb - 1) // keys the block's last query sees
 		s := w.scores(mb * nk)
 		clear(s)
 		w.mulPrefix(1, false, mb, a.scale, a.q[i0*a.ldq+off:], a.ldq, &w.kp, dk, nk, s, nk)
 		sums := w.rowSums(mb)
 		for r := 0; r < mb; r++ {
-			seen := a.prev + i0 + r + 1
+			seen := a.seen(i0 + r)
 			sums[r] = expShift(s[r*nk : r*nk+seen])
 			clear(s[r*nk+seen : (r+1)*nk])
 		}

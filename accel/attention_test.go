@@ -12,11 +12,17 @@ import (
 // refAttention is CausalAttention in float64, with the bound of its
 // rounding error per output (Σ_t p_t·|v_t| times a few ulps per term).
 func refAttention(q, k, v []float32, ldq, ldk, ldv, rows, prev, heads, dk int, scale float32) (out, scaleErr []float64) {
+	return refAttentionSeen(q, k, v, ldq, ldk, ldv, rows, heads, dk, scale, func(i int) int { return prev + i + 1 })
+}
+
+// refAttentionSeen is attention in float64 where query i sees the first
+// seen(i) keys.
+func refAttentionSeen(q, k, v []float32, ldq, ldk, ldv, rows, heads, dk int, scale float32, seen func(i int) int) (out, scaleErr []float64) {
 	hd := heads * dk
 	out = make([]float64, rows*hd)
 	scaleErr = make([]float64, rows*hd)
 	for i := 0; i < rows; i++ {
-		n := prev + i + 1
+		n := seen(i)
 		for h := 0; h < heads; h++ {
 			s := make([]float64, n)
 			m := math.Inf(-1)

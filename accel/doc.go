@@ -16,14 +16,18 @@
 // implementation (host-provided or WebAssembly SIMD128 kernels behind a
 // wasm import) replaces, with the Go code as the fallback:
 //
-//   - products with pre-packed weights: PackB (PackBF16, PackBInt8
-//     dequantise while packing) and Workspace.SgemmPacked; Workspace.Sgemm
-//     for two activations;
+//   - products with pre-packed weights: PackB and Workspace.SgemmPacked;
+//     Workspace.Sgemm for two activations;
+//   - dequantising products for weights kept compact: SgemmPacked with a
+//     PackBF16 or PackBInt8 matrix, whose f16 or int8 panels stay compact
+//     and are converted one kc×nr panel at a time by DequantF16 or
+//     DequantInt8 into the workspace just before the micro-kernel;
+//     GemvF16, GemvInt8;
 //   - attention: Workspace.CausalAttention (scores, softmax and weighted
-//     sum of one sequence, masked keys skipped);
+//     sum of one sequence, masked keys skipped) and Workspace.Attention
+//     (every query sees every key: an encoder over a whole series);
 //   - gate activations: GRUGates, LSTMGates;
-//   - row kernels: AddLayerNorm, ReLU, Exp, SegmentMeanMax, WeightedMax4;
-//   - dequantising products for weights kept compact: GemvF16, GemvInt8.
+//   - row kernels: AddLayerNorm, ReLU, Exp, SegmentMeanMax, WeightedMax4.
 //
 // A Workspace owns the buffers of these calls and their thread count;
 // results do not depend on the thread count.

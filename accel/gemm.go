@@ -36,6 +36,7 @@ type Workspace struct {
 	// attention's keys and values, packed once per head
 	kp, vp     PackedB
 	kbuf, vbuf []float32
+	pd         []float32 // one dequantised panel of a compact PackedB
 	threads    int
 	helpers    []*Workspace // one per extra goroutine
 }
@@ -135,13 +136,17 @@ type gemm struct {
 	alpha  float32
 	m      int
 	mr, nr int
+	// compact (f16 or int8) panels of B, dequantised panel by panel before
+	// the micro-kernel (nil: B's block is f32), and the block being multiplied
+	q      *compactPanels
+	qblock int
 }
 
 // block multiplies op(A) (all m rows, depth pc..pc+kcb) by the packed B
 // block pb (columns jc..jc+ncb) into C, on up to threads goroutines.
 func (w *Workspace) block(g *gemm, threads int, pb []float32, jc, pc, kcb, bstride, ncb int) {
 	if threads <= 1 || 2*g.m*ncb*kcb < parallelFlops {
-		g.part(w.growA(kcb), pb, 0, g.m, jc, pc, kcb, bstride, ncb, 0, ncb)
+		g.part(w.growA(kcb), w.panelBuf(g), pb, 0, g.m, jc, pc, kcb, bstride, ncb, 0, ncb)
 		return
 	}
 	w.blockParallel(*g, threads, pb, jc, pc, kcb, bstride, ncb)
@@ -173,11 +178,11 @@ func (w *Workspace) blockParallel(g gemm, threads int, pb []float32, jc, pc, kcb
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.part(hw.growA(kcb), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
+			g.part(hw.growA(kcb), hw.panelBuf(&g), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
 		}()
 	}
 	i0, i1, j0, j1 := bounds(parts - 1)
-	g.part(w.growA(kcb), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
+	g.part(w.growA(kcb), w.panelBuf(&g), pb, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1)
 	wg.Wait()
 }
 
@@ -186,15 +191,16 @@ func (w *Workspace) blockParallel(g gemm, threads int, pb []float32, jc, pc, kcb
 // the CPU's kernels read it in place.
 //
 // The packed block's panels have depth bstride ≥ kcb: a product may use
-// the first kcb rows of a deeper block (a prefix of B's depth).
-func (g *gemm) part(pa, pb []float32, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1 int) {
+// the first kcb rows of a deeper block (a prefix of B's depth). Compact
+// panels are dequantised into pd, one at a time.
+func (g *gemm) part(pa, pd, pb []float32, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1 int) {
 	inPlace := !g.transA && inPlaceA(g.nr)
 	for ic := i0; ic < i1; ic += mc {
 		mcb := min(mc, i1-ic)
 		if !inPlace {
 			packA(pa, g.a, g.transA, g.lda, ic, pc, mcb, kcb, g.mr)
 		}
-		g.tiles(pa, pb, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1, inPlace)
+		g.tiles(pa, pd, pb, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1, inPlace)
 	}
 }
 
@@ -202,11 +208,16 @@ func (g *gemm) part(pa, pb []float32, i0, i1, jc, pc, kcb, bstride, ncb, j0, j1 
 // packed in pa, or read in place) by the panels of a packed B block
 // covering block columns j0..j1, tile by tile: each B panel stays in L1
 // while the A panels pass it.
-func (g *gemm) tiles(pa, pb []float32, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1 int, inPlace bool) {
+func (g *gemm) tiles(pa, pd, pb []float32, ic, jc, pc, mcb, kcb, bstride, ncb, j0, j1 int, inPlace bool) {
 	mr, nr, c, ldc, alpha := g.mr, g.nr, g.c, g.ldc, g.alpha
 	var tileBuf [maxMR * maxNR]float32
 	for jp := j0 / nr; jp*nr < j1; jp++ {
-		bp := pb[jp*bstride*nr:]
+		var bp []float32
+		if g.q == nil {
+			bp = pb[jp*bstride*nr:]
+		} else {
+			bp = g.q.panel(pd, g.qblock, jc, jp, bstride, kcb, nr)
+		}
 		cols := min(nr, ncb-jp*nr)
 		for ip := 0; ip*mr < mcb; ip++ {
 			rows := min(mr, mcb-ip*mr)

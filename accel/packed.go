@@ -1,34 +1,51 @@
 package accel
 
 // PackedB is the right-hand matrix op(B) (k×n) of a product packed once for
-// Sgemm's micro-kernel, for weights reused across calls. F16 and int8
-// weights are dequantised while packing, so a product with them runs at
-// f32 speed.
+// Sgemm's micro-kernel, for weights reused across calls. PackB keeps f32
+// panels; PackBF16 and PackBInt8 keep their panels as f16 or int8 (half
+// or a quarter of the memory), and a product dequantises each kc×nr panel
+// into its workspace just before the micro-kernel runs over it
+// (DequantF16, DequantInt8), so the weights stay compact in memory.
 type PackedB struct {
 	k, n   int
 	nr, kc int         // panel width and depth of the tile it was packed for
-	blocks [][]float32 // jc-block × pc-block panels, as packB lays them out
+	blocks [][]float32 // jc-block × pc-block panels, as packB lays them out (f32)
+	q      *compactPanels
 }
 
 // K and N return the shape of op(B).
 func (p *PackedB) K() int { return p.k }
 func (p *PackedB) N() int { return p.n }
 
-// Bytes returns the memory the packed panels take.
+// Bytes returns the memory the packed panels take (with an int8 matrix's
+// scales).
 func (p *PackedB) Bytes() int {
 	n := 0
 	for _, b := range p.blocks {
 		n += 4 * len(b)
 	}
+	if p.q != nil {
+		n += p.q.bytes()
+	}
 	return n
 }
 
-// colSource reads element (p, j) of op(B).
-type colSource func(p, j int) float32
+// DType returns how the panels are stored: "f32", "f16" or "int8".
+func (p *PackedB) DType() string {
+	switch {
+	case p.q == nil:
+		return "f32"
+	case p.q.f16 != nil:
+		return "f16"
+	}
+	return "int8"
+}
 
-func packFrom(k, n int, get colSource) *PackedB {
-	_, nr := tile()
-	pb := &PackedB{k: k, n: n, nr: nr, kc: kc}
+// packPanels lays op(B) (k×n, element (p, j) from get) out in the
+// panels of every jc × pc block, as packB does: panel q of a block, depth
+// p, column j at [(q*kcb+p)*nr+j], zero-padded past the block's columns.
+func packPanels(k, n, nr int, get func(p, j int) float32) [][]float32 {
+	var blocks [][]float32
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -45,10 +62,28 @@ func packFrom(k, n int, get colSource) *PackedB {
 					}
 				}
 			}
-			pb.blocks = append(pb.blocks, buf)
+			blocks = append(blocks, buf)
 		}
 	}
-	return pb
+	return blocks
+}
+
+// narrowPanels converts packed panels holding f16 bits or int8 values
+// (exact in float32) to their compact type.
+func narrowPanels[T uint16 | int8](blocks [][]float32) [][]T {
+	out := make([][]T, len(blocks))
+	for i, b := range blocks {
+		out[i] = make([]T, len(b))
+		for j, v := range b {
+			out[i][j] = T(v)
+		}
+	}
+	return out
+}
+
+func packFrom(k, n int, get func(p, j int) float32) *PackedB {
+	_, nr := tile()
+	return &PackedB{k: k, n: n, nr: nr, kc: kc, blocks: packPanels(k, n, nr, get)}
 }
 
 // packInto packs op(B) (k×n; B k×n with row stride ldb, or n×k when
@@ -91,22 +126,29 @@ func PackB(transB bool, k, n int, b []float32, ldb int) *PackedB {
 	return packFrom(k, n, func(p, j int) float32 { return b[p*ldb+j] })
 }
 
-// PackBF16 packs Linear weights stored as f16 bits, w being n×k (out×in):
-// op(B)[p][j] = F16ToF32(w[j*k+p]).
+// PackBF16 packs Linear weights stored as f16 bits, w being n×k (out×in),
+// keeping the panels in f16: op(B)[p][j] = F16ToF32(w[j*k+p]).
 func PackBF16(k, n int, w []uint16) *PackedB {
 	if k <= 0 || n <= 0 || len(w) != k*n {
 		panic(badLength)
 	}
-	return packFrom(k, n, func(p, j int) float32 { return F16ToF32(w[j*k+p]) })
+	p := packFrom(k, n, func(p, j int) float32 { return float32(w[j*k+p]) }) // the bits, exactly
+	p.q, p.blocks = &compactPanels{f16: narrowPanels[uint16](p.blocks)}, nil
+	return p
 }
 
 // PackBInt8 packs Linear weights stored as int8 with one scale per output
-// row, w being n×k (out×in): op(B)[p][j] = scales[j]·w[j*k+p].
+// row, w being n×k (out×in), keeping the panels in int8:
+// op(B)[p][j] = scales[j]·float32(w[j*k+p]).
 func PackBInt8(k, n int, w []int8, scales []float32) *PackedB {
 	if k <= 0 || n <= 0 || len(w) != k*n || len(scales) != n {
 		panic(badLength)
 	}
-	return packFrom(k, n, func(p, j int) float32 { return scales[j] * float32(w[j*k+p]) })
+	p := packFrom(k, n, func(p, j int) float32 { return float32(w[j*k+p]) })
+	padded := make([]float32, (n+p.nr-1)/p.nr*p.nr) // one per column, whole panels
+	copy(padded, scales)
+	p.q, p.blocks = &compactPanels{i8: narrowPanels[int8](p.blocks), scales: padded}, nil
+	return p
 }
 
 // SgemmPacked computes C = alpha·op(A)·B + beta·C with B packed by PackB,
@@ -140,11 +182,17 @@ func (w *Workspace) mulPrefix(threads int, transA bool, m int, alpha float32, a 
 	if b.nr == 16 {
 		mr = 6
 	}
-	g := gemm{a: a, transA: transA, lda: lda, c: c, ldc: ldc, alpha: alpha, m: m, mr: mr, nr: b.nr}
+	g := gemm{a: a, transA: transA, lda: lda, c: c, ldc: ldc, alpha: alpha, m: m, mr: mr, nr: b.nr, q: b.q}
 	kBlocks := (b.k + b.kc - 1) / b.kc
 	for jb, jc := 0, 0; jc < nn; jb, jc = jb+1, jc+nc {
 		for pb, pc := 0, 0; pc < kk; pb, pc = pb+1, pc+b.kc {
-			w.block(&g, threads, b.blocks[jb*kBlocks+pb], jc, pc, min(b.kc, kk-pc), min(b.kc, b.k-pc), min(nc, nn-jc))
+			var blk []float32
+			if g.q == nil {
+				blk = b.blocks[jb*kBlocks+pb]
+			} else {
+				g.qblock = jb*kBlocks + pb
+			}
+			w.block(&g, threads, blk, jc, pc, min(b.kc, kk-pc), min(b.kc, b.k-pc), min(nc, nn-jc))
 		}
 	}
 }

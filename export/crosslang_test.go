@@ -21,6 +21,13 @@ func crossValues(n int) []float32 {
 	return v
 }
 
+func reversed(v []float32) []float32 {
+	for i, j := 0, len(v)-1; i < j; i, j = i+1, j-1 {
+		v[i], v[j] = v[j], v[i]
+	}
+	return v
+}
+
 func crossBundle(t *testing.T, dt DType) *Bundle {
 	b := &Bundle{
 		Kind:   "crosslang",
@@ -35,7 +42,8 @@ func crossBundle(t *testing.T, dt DType) *Bundle {
 			Visit: &VisitRules{MaxSpeedKnots: 1.5, MinDwellS: 1800},
 		},
 		Tensors: []Tensor{
-			NewF32("w", []int{5, 7}, crossValues(35)),
+			NewF32("w", []int{5, 7}, crossValues(35)),                    // int8 conversion: f16 (too small)
+			NewF32("big", []int{16, 4, 5}, reversed(crossValues(16*20))), // int8 conversion: int8
 			NewF32("bias", []int{3}, crossValues(3)),
 			NewF32("s", nil, []float32{2.5}),
 			NewI32("ids", []int{3}, []int32{-5, 0, 123456789}),

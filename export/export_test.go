@@ -380,9 +380,17 @@ func toInt8(b []byte) []int8 {
 
 func TestConvertBundle(t *testing.T) {
 	b := tinyBundle()
+	mat := make([]float32, 16*4*4)
+	for i := range mat {
+		mat[i] = float32(i%23-11) / 4
+	}
+	b.Tensors = append(b.Tensors, NewF32("big", []int{16, 4, 4}, mat), NewF32("wide", []int{15, 64}, make([]float32, 15*64)))
 	q, err := b.Convert(Int8)
 	require.NoError(t, err)
-	require.Equal(t, Int8, q.Tensors[0].DType, "matrices are quantised")
+	require.Equal(t, F16, q.Tensors[0].DType, "a 4×3 matrix stays f16")
+	require.Equal(t, Int8, q.Tensors[3].DType, "a 16×16 matrix is quantised")
+	require.Equal(t, F16, q.Tensors[4].DType, "15 output channels stay f16")
+	require.Len(t, q.Tensors[3].Scales, 16, "one scale per output channel")
 	require.Equal(t, F32, q.Tensors[1].DType, "vectors stay f32")
 	require.Equal(t, F32, q.Tensors[2].DType, "scalars stay f32")
 	require.Equal(t, F32, b.Tensors[0].DType, "the source is not modified")

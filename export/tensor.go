@@ -264,10 +264,38 @@ func Float32ToFloat16(f float32) uint16 { return half.FromFloat32(f) }
 // Float16ToFloat32 converts IEEE 754 binary16 bits to float32 exactly.
 func Float16ToFloat32(h uint16) float32 { return half.ToFloat32(h) }
 
+// Smallest matrix an int8 conversion quantises (Int8Target).
+const (
+	Int8MinRows = 16
+	Int8MinCols = 16
+)
+
+// Int8Target returns the dtype Bundle.Convert(Int8) stores a float tensor
+// of this shape as: Int8 for matrices of at least Int8MinRows output
+// channels (shape[0]) and Int8MinCols inputs per channel (the product of
+// the other dimensions); F16 for smaller matrices (a one-row head, an
+// input projection of a few features, a small embedding), where one scale
+// for few values costs the most accuracy and saves the least; F32 for
+// vectors and scalars (biases, norm parameters). The trainer's
+// bundle.int8_target is the same rule.
+func Int8Target(shape []int) DType {
+	if len(shape) < 2 {
+		return F32
+	}
+	cols := 1
+	for _, d := range shape[1:] {
+		cols *= d
+	}
+	if shape[0] >= Int8MinRows && cols >= Int8MinCols {
+		return Int8
+	}
+	return F16
+}
+
 // Convert returns a copy of the bundle with its weights stored as dt. F32
-// and F16 apply to every tensor. Int8 applies to tensors of rank 2 or more
-// (weight matrices, embeddings); vectors such as biases and norm scales
-// stay F32, where quantisation would save little and cost accuracy.
+// and F16 apply to every tensor. Int8 stores each tensor as Int8Target
+// says: per-channel int8 for large matrices, f16 for small ones, f32 for
+// vectors.
 func (b *Bundle) Convert(dt DType) (*Bundle, error) {
 	if dt.Size() == 0 || dt == I32 {
 		return nil, fmt.Errorf("%w: cannot convert weights to %q", ErrInvalid, dt)
@@ -280,8 +308,8 @@ func (b *Bundle) Convert(dt DType) (*Bundle, error) {
 			continue
 		}
 		target := dt
-		if dt == Int8 && len(b.Tensors[i].Shape) < 2 {
-			target = F32
+		if dt == Int8 {
+			target = Int8Target(b.Tensors[i].Shape)
 		}
 		t, err := b.Tensors[i].Convert(target)
 		if err != nil {

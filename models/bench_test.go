@@ -33,31 +33,52 @@ var wayConfigs = map[string]map[string]int64{
 	"default": {"d_model": 128, "n_blocks": 4, "n_heads": 4, "d_k": 64, "d_ffn": 256, "gru_layers": 2},
 }
 
+// randomTensors adds tensors of random weights to a bundle: uniform
+// ±1/√fan-in, as PyTorch initialises linear layers.
+type randomTensors struct {
+	b *export.Bundle
+	r *rand.Rand
+}
+
+func (rt *randomTensors) add(name string, fanIn int, shape ...int) {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	v := make([]float32, n)
+	a := 1 / math.Sqrt(float64(fanIn))
+	for i := range v {
+		v[i] = float32((2*rt.r.Float64() - 1) * a)
+	}
+	rt.b.Tensors = append(rt.b.Tensors, export.NewF32(name, shape, v))
+}
+
 // randomWAY builds a WAY model of a trainer config with random weights
-// (uniform ±1/√fan-in, as PyTorch initialises linear layers) and the demo
-// model's vocabularies and preprocessing.
+// and the demo model's vocabularies and preprocessing.
 func randomWAY(t testing.TB, config string) *WAY {
+	m, err := NewWAY(randomWAYBundle(t, config, 0))
+	require.NoError(t, err)
+	return m
+}
+
+// randomWAYBundle is the bundle of a WAY model of a trainer config with
+// random weights and the demo model's preprocessing; ports > 0 sets a
+// vocabulary of that many ports (without names).
+func randomWAYBundle(t testing.TB, config string, ports int) *export.Bundle {
 	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
 	require.NoError(t, err)
 	for k, v := range wayConfigs[config] {
 		b.Config[k] = v
 	}
+	if ports > 0 {
+		b.Config["n_ports"] = int64(ports)
+		b.Preprocessing.Ports = nil
+	}
 	cfg := func(k string) int { v, err := b.Config.Int(k, 0); require.NoError(t, err); return v }
 	d, h, dk, ffn, P, S := cfg("d_model"), cfg("n_heads"), cfg("d_k"), cfg("d_ffn"), cfg("n_ports"), cfg("n_ship")
-	r := rand.New(rand.NewPCG(7, 7))
 	b.Tensors = nil
-	add := func(name string, fanIn int, shape ...int) {
-		n := 1
-		for _, s := range shape {
-			n *= s
-		}
-		v := make([]float32, n)
-		a := 1 / math.Sqrt(float64(fanIn))
-		for i := range v {
-			v[i] = float32((2*r.Float64() - 1) * a)
-		}
-		b.Tensors = append(b.Tensors, export.NewF32(name, shape, v))
-	}
+	rt := &randomTensors{b: b, r: rand.New(rand.NewPCG(7, 7))}
+	add := rt.add
 	add("st.w_space", 1, 1, 1, d)
 	add("ship.weight", 1, S, d)
 	add("port.weight", 1, P, d)
@@ -96,9 +117,45 @@ func randomWAY(t testing.TB, config string) *WAY {
 	add("dest.bias", d, P)
 	add("eta.weight", d, 1, d)
 	add("eta.bias", d, 1)
-	m, err := NewWAY(b)
+	return b
+}
+
+// randomTransformerTD is the bundle of a Transformer-backbone TD model of
+// the trainer's default size (hidden and dense 128, 2 layers of 4 heads)
+// with random weights, for the demo's T and D and preprocessing.
+func randomTransformerTD(t testing.TB) *export.Bundle {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "td-demo.portolan"))
 	require.NoError(t, err)
-	return m
+	T, D, H, F := 12, 5, 128, 256
+	b.Config["backbone"], b.Config["kind"], b.Config["heads"] = "transformer", DropoutMCTD, int64(4)
+	b.Tensors = nil
+	rt := &randomTensors{b: b, r: rand.New(rand.NewPCG(8, 8))}
+	add := rt.add
+	add("inp.weight", D, H, D)
+	add("inp.bias", D, H)
+	add("pos", 1, 1, T, H)
+	for l := 0; l < 2; l++ {
+		p := fmt.Sprintf("enc.layers.%d.", l)
+		add(p+"self_attn.in_proj_weight", H, 3*H, H)
+		add(p+"self_attn.in_proj_bias", H, 3*H)
+		add(p+"self_attn.out_proj.weight", H, H, H)
+		add(p+"self_attn.out_proj.bias", H, H)
+		add(p+"linear1.weight", H, F, H)
+		add(p+"linear1.bias", H, F)
+		add(p+"linear2.weight", F, H, F)
+		add(p+"linear2.bias", F, H)
+		for _, n := range []string{"norm1", "norm2"} {
+			add(p+n+".weight", 1, H)
+			add(p+n+".bias", 1, H)
+		}
+	}
+	add("fc.weight", H, 128, H)
+	add("fc.bias", H, 128)
+	for _, n := range []string{"mu", "logvar"} {
+		add(n+".weight", 128, 1, 128)
+		add(n+".bias", 128, 1)
+	}
+	return b
 }
 
 // BenchmarkWAY is a full prediction of B voyages of L cells as one batch

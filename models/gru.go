@@ -20,10 +20,19 @@ func newGRU(ls []rnnLayer, hidden int) gru {
 	g := gru{hidden: hidden}
 	for _, l := range ls {
 		g.layers = append(g.layers, gruLayer{
-			ih: newLinear(l.wih, l.bih, l.in, 3*hidden),
-			hh: newLinear(l.whh, l.bhh, hidden, 3*hidden)})
+			ih: newLinear(l.wih, l.bih),
+			hh: newLinear(l.whh, l.bhh)})
 	}
 	return g
+}
+
+// bytes returns the memory the GRU's weights hold.
+func (g *gru) bytes() int {
+	n := 0
+	for i := range g.layers {
+		n += g.layers[i].ih.bytes() + g.layers[i].hh.bytes()
+	}
+	return n
 }
 
 // gruWork holds a GRU's buffers: input projections, recurrent products,

@@ -24,10 +24,19 @@ func newLSTM(ls []rnnLayer, hidden int) lstm {
 			b[i] = l.bih[i] + l.bhh[i]
 		}
 		m.layers = append(m.layers, lstmLayer{
-			ih: newLinear(l.wih, b, l.in, 4*hidden),
-			hh: newLinear(l.whh, nil, hidden, 4*hidden)})
+			ih: newLinear(l.wih, b),
+			hh: newLinear(l.whh, nil)})
 	}
 	return m
+}
+
+// bytes returns the memory the LSTM's weights hold.
+func (m *lstm) bytes() int {
+	n := 0
+	for i := range m.layers {
+		n += m.layers[i].ih.bytes() + m.layers[i].hh.bytes()
+	}
+	return n
 }
 
 // lstmWork holds an LSTM's buffers: the gate pre-activations of every

@@ -3,18 +3,23 @@ package models
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/portolan-sdk/portolan/accel"
 	"github.com/portolan-sdk/portolan/export"
-	"github.com/portolan-sdk/portolan/internal/rng"
 )
 
 // Temporal dropout kinds (docs/MODELS.md).
 const (
-	DropoutMCTD     = "mc-td"
-	DropoutConcrete = "concrete"
-	DropoutNone     = "none"
+	DropoutMCTD     = "mc-td"      // Bernoulli(alpha) per time step, no rescale
+	DropoutConcrete = "concrete"   // learned rate per step (Concrete relaxation)
+	DropoutMC       = "mc-dropout" // standard dropout on h and the dense layer, kept on
+	DropoutNone     = "none"       // deterministic
+)
+
+// TD backbones (docs/MODELS.md).
+const (
+	BackboneLSTM        = "lstm"
+	BackboneTransformer = "transformer"
 )
 
 // Limits of a TD config (docs/MODELS.md, "Limits").
@@ -24,35 +29,35 @@ const (
 	tdMaxHidden = 2048
 	tdMaxDense  = 4096
 	tdMaxLayers = 8
+	tdMaxHeads  = 64
+	tdMaxFFN    = 8192
 	// MaxSamples is the most Monte Carlo samples one series may take.
 	MaxSamples = 10000
 )
 
-// tdChunkRows is about how many sequences (series × samples) one pass
-// through the LSTM takes (at least one series): few enough that the gate
-// pre-activations of every step (T × rows × 4·hidden floats) stay in L2.
-// On the demo model (20 samples) one series per pass used 8% less CPU
-// than six, and ten more still than twelve, for 64 series.
-const tdChunkRows = 32
-
-// TD is the temporal-dropout regressor with an LSTM backbone. It is
-// immutable after NewTD; forwards keep their state in a TDWork.
+// TD is the temporal-dropout regressor: an LSTM or Transformer-encoder
+// backbone, a dense layer and the μ and log σ² heads, under one of the
+// dropout kinds. It is immutable after NewTD; forwards keep their state in
+// a TDWork (montecarlo.go runs the Monte Carlo samples).
 type TD struct {
 	T, D, Hidden, Dense, Layers int
-	Kind                        string
+	Heads                       int    // attention heads (transformer)
+	Backbone                    string // BackboneLSTM or BackboneTransformer
+	Kind                        string // one of the Dropout kinds
 	Alpha, Tau                  float32
 	YMean, YStd                 float64
 	Preprocessing               export.Preprocessing
 
-	rate  []float32
-	lstm  lstm
+	rate  []float32 // concrete: the learned drop rate of each step
+	lstm  *lstm
+	enc   *encoder
 	fc    linear
 	heads linear // μ and log σ² (2 outputs)
 }
 
-// NewTD builds a temporal-dropout regressor from a bundle of kind "td".
-// The LSTM backbone is supported; a Transformer-backbone bundle is refused
-// with ErrKind.
+// NewTD builds a temporal-dropout regressor from a bundle of kind "td",
+// with either backbone and any dropout kind, checking every config value
+// against its limit and every tensor against the config.
 func NewTD(b *export.Bundle) (*TD, error) {
 	if b.Kind != "td" {
 		return nil, fmt.Errorf("%w: bundle is %q, want \"td\"", ErrKind, b.Kind)
@@ -65,37 +70,18 @@ func NewTD(b *export.Bundle) (*TD, error) {
 		return nil, err
 	}
 	var err error
-	if bb, err := b.Config.String("backbone", "lstm"); err != nil || bb != "lstm" {
-		return nil, fmt.Errorf("%w: td backbone %q is not supported by this runtime (lstm is)", ErrKind, bb)
+	if m.Backbone, err = b.Config.String("backbone", BackboneLSTM); err != nil {
+		return nil, err
 	}
 	if m.Kind, err = b.Config.String("kind", DropoutMCTD); err != nil {
 		return nil, err
 	}
-	alpha, err := b.Config.Float("alpha", 0)
-	if err != nil {
+	if err := m.readScalars(b.Config); err != nil {
 		return nil, err
-	}
-	tau, err := b.Config.Float("tau", 0.1)
-	if err != nil {
-		return nil, err
-	}
-	if m.YMean, err = b.Config.Float("y_mean", 0); err != nil {
-		return nil, err
-	}
-	if m.YStd, err = b.Config.Float("y_std", 1); err != nil {
-		return nil, err
-	}
-	if folded, _ := b.Config.Bool("bn_folded", false); !folded {
-		return nil, fmt.Errorf("%w: td bundle without BatchNorm folded into its heads", ErrShape)
-	}
-	m.Alpha, m.Tau = float32(alpha), float32(tau)
-	if !(m.Alpha >= 0 && m.Alpha < 1) || !(m.YStd > 0) || !(m.Tau > 0) || math.IsInf(m.YMean, 0) || math.IsNaN(m.YMean) {
-		return nil, fmt.Errorf("%w: alpha %v, tau %v, y_mean %v, y_std %v", ErrShape, m.Alpha, m.Tau, m.YMean, m.YStd)
 	}
 	if n := len(m.Preprocessing.Mean); n != 0 && n != m.D {
 		return nil, fmt.Errorf("%w: %d scaler entries for %d features", ErrShape, n, m.D)
 	}
-	H := m.Hidden
 	w := &weights{b: b}
 	switch m.Kind {
 	case DropoutConcrete:
@@ -105,206 +91,87 @@ func NewTD(b *export.Bundle) (*TD, error) {
 				return nil, fmt.Errorf("%w: learned drop rate %v outside (0, 1)", ErrShape, r)
 			}
 		}
-	case DropoutMCTD, DropoutNone:
+	case DropoutMCTD, DropoutMC, DropoutNone:
 	default:
 		return nil, fmt.Errorf("%w: temporal dropout kind %q", ErrKind, m.Kind)
 	}
-	layers := w.rnn("lstm", 4, m.Layers, m.D, H)
-	m.fc = w.linear("fc", H, m.Dense, true)
-	muW, muB := w.get("mu.weight", 1, m.Dense), w.get("mu.bias", 1)
-	lvW, lvB := w.get("logvar.weight", 1, m.Dense), w.get("logvar.bias", 1)
+	switch m.Backbone {
+	case BackboneLSTM:
+		layers := w.rnn("lstm", 4, m.Layers, m.D, m.Hidden)
+		if w.err != nil {
+			return nil, w.err
+		}
+		l := newLSTM(layers, m.Hidden)
+		m.lstm = &l
+	case BackboneTransformer:
+		if m.enc, err = newEncoder(w, b.Config, m.T, m.D, m.Hidden, m.Layers); err != nil {
+			return nil, err
+		}
+		m.Heads = m.enc.heads
+	default:
+		return nil, fmt.Errorf("%w: td backbone %q (want lstm or transformer)", ErrKind, m.Backbone)
+	}
+	m.fc = w.linear("fc", m.Hidden, m.Dense, true)
+	muW, muB := w.matrix("mu.weight", 1, m.Dense), w.get("mu.bias", 1)
+	lvW, lvB := w.matrix("logvar.weight", 1, m.Dense), w.get("logvar.bias", 1)
 	if w.err != nil {
 		return nil, w.err
 	}
-	m.lstm = newLSTM(layers, H)
-	m.heads = concatLinear(m.Dense, [][]float32{muW, lvW}, [][]float32{muB, lvB})
+	m.heads = concatLinear([]matrix{muW, lvW}, [][]float32{muB, lvB})
 	return m, nil
 }
 
-// TDWork holds the reusable buffers of TD forwards and the results of the
-// last one; make one per goroutine. Buffers grow to the largest batch seen
-// and are reused, so repeated forwards allocate nothing (with one thread).
-type TDWork struct {
-	samples int
-	ws      accel.Workspace
-	lw      lstmWork
-	x       []float32 // steps × rows × D, step-major
-	dense   []float32 // rows × Dense
-	out     []float32 // rows × 2
-	helpers []*TDWork // one single-threaded TDWork per thread, for batches of several chunks
-	key     [1]uint64 // Sample's key (a field, so it does not escape per call)
-	// Mu and Var hold, for series i and sample s at [i·samples+s], the
-	// predictive mean and variance in target units of the last forward.
-	Mu, Var []float64
-}
-
-// NewWork returns buffers for forwards of the given number of Monte Carlo
-// samples (1..MaxSamples; it panics outside), using one thread.
-func (m *TD) NewWork(samples int) *TDWork {
-	if samples < 1 || samples > MaxSamples {
-		panic(fmt.Sprintf("models: %d Monte Carlo samples (want 1..%d)", samples, MaxSamples))
+// readScalars reads and checks alpha, tau, the target scaler and the
+// folded BatchNorm flag.
+func (m *TD) readScalars(c export.Config) error {
+	alpha, err := c.Float("alpha", 0)
+	if err != nil {
+		return err
 	}
-	return &TDWork{samples: samples}
-}
-
-// Samples returns the Monte Carlo samples per series.
-func (w *TDWork) Samples() int { return w.samples }
-
-// SetThreads sets how many goroutines a forward may use (default 1): a
-// batch of several chunks of series shares them out, a smaller one shares
-// its products. Results are bit-identical for any count.
-func (w *TDWork) SetThreads(n int) {
-	n = max(1, n)
-	w.ws.SetThreads(n)
-	for n > 1 && len(w.helpers) < n {
-		w.helpers = append(w.helpers, &TDWork{samples: w.samples})
+	tau, err := c.Float("tau", 0.1)
+	if err != nil {
+		return err
 	}
-}
-
-// Sample runs the model on one raw series (T × D, unscaled) under
-// w.Samples() temporal-dropout masks drawn from the shared generator for
-// the series key (docs/RNG.md), as one batch. The predictive mean and
-// variance of each sample, in target units, are left in w.Mu and w.Var.
-func (m *TD) Sample(w *TDWork, x []float32, key, seed uint64) error {
-	w.key[0] = key
-	return m.SampleBatch(w, x, w.key[:], seed)
-}
-
-// SampleBatch runs the model on len(keys) raw series (x holds them one
-// after the other, T × D each) with w.Samples() Monte Carlo samples each,
-// all as one batch: the masks of series i come from keys[i] (docs/RNG.md),
-// so a series gives the same samples alone, in any batch, at any position.
-// Sample s of series i is left in w.Mu[i·samples+s] and w.Var[i·samples+s].
-func (m *TD) SampleBatch(w *TDWork, x []float32, keys []uint64, seed uint64) error {
-	n, TD := len(keys), m.T*m.D
-	if n == 0 || len(x) != n*TD {
-		return fmt.Errorf("%w: %d values for %d series of %d×%d", ErrInput, len(x), n, m.T, m.D)
+	if m.YMean, err = c.Float("y_mean", 0); err != nil {
+		return err
 	}
-	for i, v := range x {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("%w: series %d: non-finite value at step %d feature %d", ErrInput, i/TD, i%TD/m.D, i%m.D)
-		}
+	if m.YStd, err = c.Float("y_std", 1); err != nil {
+		return err
 	}
-	L := w.samples
-	w.Mu, w.Var = growFloats(&w.Mu, n*L), growFloats(&w.Var, n*L)
-	per := max(1, tdChunkRows/L) // series per chunk
-	chunks := (n + per - 1) / per
-	threads := min(w.ws.Threads(), chunks)
-	if threads <= 1 {
-		for c0 := 0; c0 < n; c0 += per {
-			m.chunk(w, w, x, keys, seed, c0, min(n, c0+per))
-		}
-		return nil
+	if folded, _ := c.Bool("bn_folded", false); !folded {
+		return fmt.Errorf("%w: td bundle without BatchNorm folded into its heads", ErrShape)
 	}
-	m.sampleParallel(w, x, keys, seed, per, chunks, threads)
+	m.Alpha, m.Tau = float32(alpha), float32(tau)
+	if !(m.Alpha >= 0 && m.Alpha < 1) || !(m.YStd > 0) || !(m.Tau > 0) || math.IsInf(m.YMean, 0) || math.IsNaN(m.YMean) || math.IsInf(m.YStd, 0) {
+		return fmt.Errorf("%w: alpha %v, tau %v, y_mean %v, y_std %v", ErrShape, m.Alpha, m.Tau, m.YMean, m.YStd)
+	}
 	return nil
 }
 
-// sampleParallel shares the chunks out in contiguous ranges, one range per
-// goroutine, each with its own single-threaded buffers (the helpers); the
-// calling goroutine takes the last range. Results land in w.Mu and w.Var.
-func (m *TD) sampleParallel(w *TDWork, x []float32, keys []uint64, seed uint64, per, chunks, threads int) {
-	n := len(keys)
-	var wg sync.WaitGroup
-	for p := 0; p < threads; p++ {
-		cw := w.helpers[p]
-		s0, s1 := p*chunks/threads*per, min(n, (p+1)*chunks/threads*per)
-		if p == threads-1 {
-			for c0 := s0; c0 < s1; c0 += per {
-				m.chunk(w, cw, x, keys, seed, c0, min(s1, c0+per))
-			}
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c0 := s0; c0 < s1; c0 += per {
-				m.chunk(w, cw, x, keys, seed, c0, min(s1, c0+per))
-			}
-		}()
+// Bytes returns the memory the model's weights hold: packed products
+// (compact for f16 and int8 bundles), biases, norms, positions and rates.
+func (m *TD) Bytes() int {
+	n := m.fc.bytes() + m.heads.bytes() + 4*len(m.rate)
+	if m.lstm != nil {
+		n += m.lstm.bytes()
 	}
-	wg.Wait()
+	if m.enc != nil {
+		n += m.enc.bytes()
+	}
+	return n
 }
 
-// chunk runs series s0..s1 with the buffers of cw, writing the results
-// to w.
-func (m *TD) chunk(w, cw *TDWork, x []float32, keys []uint64, seed uint64, s0, s1 int) {
-	T, L := m.T, w.samples
-	rows := (s1 - s0) * L
-	xs := grow(&cw.x, T*rows*m.D)
-	m.maskedInputs(xs, x, keys, seed, s0, s1, L)
-	ws := &cw.ws
-	h := m.lstm.forward(ws, &cw.lw, xs, rows, T)
-	dense := grow(&cw.dense, rows*m.Dense)
-	m.fc.forward(ws, dense, m.Dense, h, m.Hidden, rows)
-	accel.ReLU(dense)
-	out := grow(&cw.out, rows*2)
-	m.heads.forward(ws, out, 2, dense, m.Dense, rows)
-	for r := 0; r < rows; r++ {
-		i := s0*L + r
-		w.Mu[i] = float64(out[2*r])*m.YStd + m.YMean
-		w.Var[i] = math.Exp(float64(out[2*r+1])) * m.YStd * m.YStd
+// backbone runs the backbone over rows sequences of T steps in xs (laid
+// out as stepMajor says) and returns each sequence's vector (rows ×
+// Hidden), valid until the next call with cw.
+func (m *TD) backbone(ws *accel.Workspace, cw *TDWork, xs []float32, rows int) []float32 {
+	if m.lstm != nil {
+		return m.lstm.forward(ws, &cw.lw, xs, rows, m.T)
 	}
+	return m.enc.forward(ws, &cw.ew, xs, rows, m.T)
 }
 
-// maskedInputs writes the scaled, temporally dropped-out inputs of series
-// s0..s1 under L samples, step-major: step t of sample s of series i at
-// row t·rows + (i−s0)·L + s.
-func (m *TD) maskedInputs(xs, x []float32, keys []uint64, seed uint64, s0, s1, L int) {
-	T, D := m.T, m.D
-	rows := (s1 - s0) * L
-	p := &m.Preprocessing
-	for i := s0; i < s1; i++ {
-		sk := rng.SeriesSeed(seed, keys[i])
-		xi := x[i*T*D : (i+1)*T*D]
-		for s := 0; s < L; s++ {
-			r := (i-s0)*L + s
-			for t := 0; t < T; t++ {
-				f := m.keep(sk, s, t)
-				dst := xs[(t*rows+r)*D : (t*rows+r+1)*D]
-				for k, v := range xi[t*D : (t+1)*D] {
-					if len(p.Mean) != 0 {
-						v = (v - p.Mean[k]) / p.Std[k]
-					}
-					dst[k] = v * f
-				}
-			}
-		}
-	}
-}
-
-// keep is the temporal-dropout multiplier of step t in sample s of the
-// series whose seed is sk (docs/MODELS.md, docs/RNG.md).
-func (m *TD) keep(sk uint64, s, t int) float32 {
-	switch m.Kind {
-	case DropoutMCTD:
-		if rng.Float32(sk, uint64(s), uint64(t), 0) < m.Alpha {
-			return 0
-		}
-	case DropoutConcrete:
-		return concreteKeep(m.rate[t], rng.Float32(sk, uint64(s), uint64(t), 1), m.Tau)
-	}
-	return 1
-}
-
-// concreteKeep is the Concrete relaxation's multiplier (1 − z)/(1 − p) for
-// drop rate p, noise u and temperature tau.
-func concreteKeep(p, u, tau float32) float32 {
-	const eps = 1e-7
-	uu := float64(min(max(u, eps), 1-eps))
-	pp := float64(p)
-	// the reference adds eps inside the logs in float32
-	lp := math.Log(float64(float32(pp) + eps))
-	l1p := math.Log(float64(float32(1-pp) + eps))
-	z := 1 / (1 + math.Exp(-(lp-l1p+math.Log(uu)-math.Log(1-uu))/float64(tau)))
-	return float32((1 - z) / (1 - pp))
-}
-
-// growFloats is grow for float64 slices.
-func growFloats(buf *[]float64, n int) []float64 {
-	if cap(*buf) < n {
-		*buf = make([]float64, n, n+n/4)
-	}
-	*buf = (*buf)[:n]
-	return *buf
-}
+// stepMajor reports whether the backbone takes its inputs step-major (step
+// t of sequence r at row t·rows + r: the LSTM) or sequence-major (r·T + t:
+// the encoder, whose attention reads a sequence's steps together).
+func (m *TD) stepMajor() bool { return m.lstm != nil }

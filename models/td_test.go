@@ -1,24 +1,36 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
 	"github.com/stretchr/testify/require"
 )
 
-func loadTD(t testing.TB) *TD {
-	b, err := export.ReadFile(filepath.Join(testdata, "models", "td-demo.portolan"))
+func loadTD(t testing.TB) *TD { return loadTDModel(t, "td-demo", "") }
+
+// loadTDModel builds testdata/models/NAME.portolan, converted to dtype
+// unless it is empty.
+func loadTDModel(t testing.TB, name string, dtype export.DType) *TD {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", name+".portolan"))
 	require.NoError(t, err)
+	if dtype != "" {
+		b, err = b.Convert(dtype)
+		require.NoError(t, err)
+	}
 	m, err := NewTD(b)
 	require.NoError(t, err)
 	return m
 }
 
-// tdVectors are the PyTorch reference vectors of the demo TD model.
+// tdVectors are the PyTorch reference vectors of a TD model.
 type tdVectors struct {
+	model                  string       // the model bundle's name, without .portolan
+	dtype                  export.DType // the model converted to this dtype ("": as stored)
 	x                      []float32
 	n                      int
 	keys                   []uint64
@@ -29,7 +41,11 @@ type tdVectors struct {
 }
 
 func readTDVectors(t testing.TB) *tdVectors {
-	b, err := export.ReadFile(filepath.Join(testdata, "conformance", "td-demo.vectors.portolan"))
+	return readTDVectorFile(t, filepath.Join(testdata, "conformance", "td-demo.vectors.portolan"))
+}
+
+func readTDVectorFile(t testing.TB, path string) *tdVectors {
+	b, err := export.ReadFile(path)
 	require.NoError(t, err)
 	get := func(name string) ([]float32, []int) {
 		tn, err := b.Tensor(name)
@@ -39,6 +55,12 @@ func readTDVectors(t testing.TB) *tdVectors {
 		return v, tn.Shape
 	}
 	v := &tdVectors{}
+	model, err := b.Config.String("model", "")
+	require.NoError(t, err)
+	v.model = strings.TrimSuffix(model, ".portolan")
+	dt, err := b.Config.String("dtype", "")
+	require.NoError(t, err)
+	v.dtype = export.DType(dt)
 	var shape []int
 	v.x, shape = get("x_raw")
 	v.n = shape[0]
@@ -68,51 +90,88 @@ func readTDVectors(t testing.TB) *tdVectors {
 	return v
 }
 
+// tdVectorFiles lists every temporal-dropout vector file: the demo model
+// (as stored, f16 and int8) and the small model of every kind on both
+// backbones.
+func tdVectorFiles(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join(testdata, "conformance", "td-*.vectors.portolan"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 13)
+	return files
+}
+
 // TestTDConformance checks MC samples and their statistics for the
 // reference seed and series keys against the PyTorch vectors, one series
-// at a time and as one batch.
+// at a time and as one batch, for every kind on both backbones. (The
+// vectors of converted models run in internal/conformance and on every
+// conformance target; TestCompactWeights shows a compact model computes
+// what its dequantised weights do.)
 func TestTDConformance(t *testing.T) {
-	m := loadTD(t)
-	v := readTDVectors(t)
-	L := v.samples
-	within := func(got float64, want float32, what string) {
-		require.LessOrEqual(t, math.Abs(got-float64(want)), v.abs+v.rel*math.Abs(float64(want)), "%s: got %v want %v", what, got, want)
-	}
-	check := func(mu, vr []float64, n int) {
-		var mean, ale float64
-		for s := 0; s < L; s++ {
-			within(mu[s], v.mu[n*L+s], "sample mean")
-			within(vr[s], v.vr[n*L+s], "sample variance")
-			mean += mu[s]
-			ale += vr[s]
+	kinds := map[string]bool{}
+	for _, path := range tdVectorFiles(t) {
+		v := readTDVectorFile(t, path)
+		if v.dtype != "" {
+			continue
 		}
-		mean /= float64(L)
-		var epi float64
-		for s := 0; s < L; s++ {
-			epi += (mu[s] - mean) * (mu[s] - mean)
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			m := loadTDModel(t, v.model, v.dtype)
+			kinds[m.Backbone+"/"+m.Kind] = true
+			L := v.samples
+			within := func(got float64, want float32, what string) {
+				require.LessOrEqual(t, math.Abs(got-float64(want)), v.abs+v.rel*math.Abs(float64(want)), "%s: got %v want %v", what, got, want)
+			}
+			check := func(mu, vr []float64, n int) {
+				var mean, ale float64
+				for s := 0; s < L; s++ {
+					within(mu[s], v.mu[n*L+s], "sample mean")
+					within(vr[s], v.vr[n*L+s], "sample variance")
+					mean += mu[s]
+					ale += vr[s]
+				}
+				mean /= float64(L)
+				var epi float64
+				for s := 0; s < L; s++ {
+					epi += (mu[s] - mean) * (mu[s] - mean)
+				}
+				within(mean, v.mean[n], "mean")
+				within(epi/float64(L), v.epi[n], "epistemic")
+				within(ale/float64(L), v.ale[n], "aleatoric")
+			}
+			w := m.NewWork(L)
+			TD := m.T * m.D
+			for n := 0; n < min(2, v.n); n++ { // alone: two series (the batch below has them all)
+				require.NoError(t, m.Sample(w, v.x[n*TD:(n+1)*TD], v.keys[n], v.seed))
+				check(w.Mu, w.Var, n)
+			}
+			require.NoError(t, m.SampleBatch(w, v.x, v.keys, v.seed))
+			for n := 0; n < v.n; n++ {
+				check(w.Mu[n*L:(n+1)*L], w.Var[n*L:(n+1)*L], n)
+			}
+		})
+	}
+	for _, bb := range []string{BackboneLSTM, BackboneTransformer} {
+		for _, k := range []string{DropoutMCTD, DropoutConcrete, DropoutMC, DropoutNone} {
+			require.True(t, kinds[bb+"/"+k], "no vectors for %s %s", bb, k)
 		}
-		within(mean, v.mean[n], "mean")
-		within(epi/float64(L), v.epi[n], "epistemic")
-		within(ale/float64(L), v.ale[n], "aleatoric")
-	}
-	w := m.NewWork(L)
-	TD := m.T * m.D
-	for n := 0; n < v.n; n++ {
-		require.NoError(t, m.Sample(w, v.x[n*TD:(n+1)*TD], v.keys[n], v.seed))
-		check(w.Mu, w.Var, n)
-	}
-	require.NoError(t, m.SampleBatch(w, v.x, v.keys, v.seed))
-	for n := 0; n < v.n; n++ {
-		check(w.Mu[n*L:(n+1)*L], w.Var[n*L:(n+1)*L], n)
 	}
 }
 
 // TestTDKeyedSamples: a series gives bit-identical samples alone, inside
 // a batch, at any position, in batches that span several chunks, and on
-// any number of threads; another key gives other samples.
+// any number of threads; another key gives other samples. For the demo
+// model (ConcTD), and MC-Dropout on both backbones, whose masks act inside
+// the network.
 func TestTDKeyedSamples(t *testing.T) {
-	m := loadTD(t)
-	v := readTDVectors(t)
+	for _, name := range []string{"td-demo", "td-lstm-mc-dropout", "td-transformer-mc-dropout", "td-transformer-mc-td"} {
+		t.Run(name, func(t *testing.T) {
+			m := loadTDModel(t, name, "")
+			v := readTDVectorFile(t, filepath.Join(testdata, "conformance", name+".vectors.portolan"))
+			testKeyedSamples(t, m, v)
+		})
+	}
+}
+
+func testKeyedSamples(t *testing.T, m *TD, v *tdVectors) {
 	const L = 20
 	TD := m.T * m.D
 	alone := m.NewWork(L)
@@ -168,7 +227,12 @@ func TestTDKeyedSamples(t *testing.T) {
 }
 
 func TestTDBadInput(t *testing.T) {
-	m := loadTD(t)
+	for _, name := range []string{"td-demo", "td-transformer-mc-dropout"} {
+		t.Run(name, func(t *testing.T) { testTDBadInput(t, loadTDModel(t, name, "")) })
+	}
+}
+
+func testTDBadInput(t *testing.T, m *TD) {
 	w := m.NewWork(4)
 	require.ErrorIs(t, m.Sample(w, make([]float32, 3), 0, 1), ErrInput)
 	x := make([]float32, m.T*m.D)
@@ -182,4 +246,36 @@ func TestTDBadInput(t *testing.T) {
 	require.Zero(t, allocs)
 	require.Panics(t, func() { m.NewWork(0) })
 	require.Panics(t, func() { m.NewWork(MaxSamples + 1) })
+}
+
+// TestTDConfig: a td bundle whose backbone, kind or transformer settings
+// this runtime does not implement is refused with ErrKind or ErrShape,
+// naming what is wrong.
+func TestTDConfig(t *testing.T) {
+	for _, tc := range []struct {
+		model, key string
+		value      any
+		want       error
+	}{
+		{"td-demo", "backbone", "gru", ErrKind},
+		{"td-demo", "kind", "mc-gaussian", ErrKind},
+		{"td-lstm-mc-dropout", "alpha", 1.0, ErrShape},
+		{"td-transformer-none", "norm_first", true, ErrKind},
+		{"td-transformer-none", "heads", int64(3), ErrShape},            // 20 hidden units in 3 heads
+		{"td-transformer-none", "ffn", int64(48), ErrShape},             // linear1 is 40 wide
+		{"td-transformer-none", "ln_eps", 0.0, ErrShape},                // not a LayerNorm
+		{"td-transformer-none", "heads", int64(65), ErrShape},           // over the limit
+		{"td-transformer-none", "backbone", "lstm", export.ErrNoTensor}, // no lstm.* tensors
+		{"td-lstm-none", "backbone", "transformer", export.ErrNoTensor}, // no inp, enc.* tensors
+		{"td-transformer-none", "T", int64(7), ErrShape},                // pos is 6 steps
+		{"td-transformer-none", "ffn", int64(tdMaxFFN + 1), ErrShape},
+	} {
+		t.Run(fmt.Sprintf("%s %s=%v", tc.model, tc.key, tc.value), func(t *testing.T) {
+			b, err := export.ReadFile(filepath.Join(testdata, "models", tc.model+".portolan"))
+			require.NoError(t, err)
+			b.Config[tc.key] = tc.value
+			_, err = NewTD(b)
+			require.ErrorIs(t, err, tc.want)
+		})
+	}
 }

@@ -39,7 +39,7 @@ type WAY struct {
 
 	wSpace             []float32
 	divSpace, divTime  []float64
-	ship, port         []float32
+	ship, port         matrix // embeddings, kept as stored (row per id)
 	gru                gru
 	blk                []wayBlock
 	head               linear // destination logits and the ETA pre-activation: NPorts+1 outputs
@@ -107,8 +107,8 @@ func NewWAY(b *export.Bundle) (*WAY, error) {
 	m.scale = float32(1 / math.Sqrt(float64(dk)))
 	w := &weights{b: b}
 	m.wSpace = w.get("st.w_space", 1, 1, d)
-	m.ship = w.get("ship.weight", m.NShip, d)
-	m.port = w.get("port.weight", m.NPorts, d)
+	m.ship = w.matrix("ship.weight", m.NShip, d)
+	m.port = w.matrix("port.weight", m.NPorts, d)
 	grus := w.rnn("gru", 3, m.GRULayers, m.NFeatures, d)
 	if w.err != nil {
 		return nil, w.err
@@ -117,7 +117,7 @@ func NewWAY(b *export.Bundle) (*WAY, error) {
 	c, r := m.chans, m.reduce
 	for i := 0; i < m.Blocks; i++ {
 		p := fmt.Sprintf("blocks.%d.", i)
-		q, k, v := w.get(p+"attn.q.weight", m.hdk, d), w.get(p+"attn.k.weight", m.hdk, d), w.get(p+"attn.v.weight", m.hdk, d)
+		q, k, v := w.matrix(p+"attn.q.weight", m.hdk, d), w.matrix(p+"attn.k.weight", m.hdk, d), w.matrix(p+"attn.v.weight", m.hdk, d)
 		blk := wayBlock{
 			chIn: w.linear(p+"chan.w_in", d, m.hdk, false), chOut: w.linear(p+"chan.w_out", m.hdk, d, false),
 			w1: w.get(p+"chan.w1", h, c, r), b1: w.get(p+"chan.b1", h, 1, r),
@@ -131,15 +131,15 @@ func NewWAY(b *export.Bundle) (*WAY, error) {
 		if w.err != nil {
 			return nil, w.err
 		}
-		blk.qkv = concatLinear(d, [][]float32{q, k, v}, [][]float32{nil, nil, nil})
+		blk.qkv = concatLinear([]matrix{q, k, v}, [][]float32{nil, nil, nil})
 		m.blk = append(m.blk, blk)
 	}
-	destW, destB := w.get("dest.weight", m.NPorts, d), w.get("dest.bias", m.NPorts)
-	etaW, etaB := w.get("eta.weight", 1, d), w.get("eta.bias", 1)
+	destW, destB := w.matrix("dest.weight", m.NPorts, d), w.get("dest.bias", m.NPorts)
+	etaW, etaB := w.matrix("eta.weight", 1, d), w.get("eta.bias", 1)
 	if w.err != nil {
 		return nil, w.err
 	}
-	m.head = concatLinear(d, [][]float32{destW, etaW}, [][]float32{destB, etaB})
+	m.head = concatLinear([]matrix{destW, etaW}, [][]float32{destB, etaB})
 	// The encodings' frequencies, as the reference computes them in float32.
 	for i := 0; i < d; i += 4 {
 		f := float32(math.Exp(float64(float32(i) * float32(-(math.Log(2*math.Pi) / float64(d*d))))))
@@ -149,6 +149,19 @@ func NewWAY(b *export.Bundle) (*WAY, error) {
 		m.divTime = append(m.divTime, float64(float32(math.Exp(float64(float32(i)*float32(-(math.Log(1000.0)/float64(d))))))))
 	}
 	return m, nil
+}
+
+// Bytes returns the memory the model's weights hold: packed products
+// (compact for f16 and int8 bundles), embeddings (kept as stored),
+// biases, norms and encodings.
+func (m *WAY) Bytes() int {
+	n := m.gru.bytes() + m.head.bytes() + m.ship.bytes() + m.port.bytes() + 4*len(m.wSpace) + 8*(len(m.divSpace)+len(m.divTime))
+	for i := range m.blk {
+		b := &m.blk[i]
+		n += b.chIn.bytes() + b.chOut.bytes() + 4*(len(b.w1)+len(b.b1)+len(b.w2)+len(b.b2)) + b.normChan.bytes() +
+			b.qkv.bytes() + b.o.bytes() + b.normAttn.bytes() + b.ffn.fc1.bytes() + b.ffn.fc2.bytes() + b.normFFN.bytes()
+	}
+	return n
 }
 
 // Cell is one visited cell as the model takes it.
@@ -219,8 +232,8 @@ func (m *WAY) embed(c *Cell, ship, dep int, x []float32) {
 		tkn[4*i+2] = float32(cb*ca) * m.wSpace[4*i+2]
 		tkn[4*i+3] = float32(-sb/k) * m.wSpace[4*i+3]
 	}
-	copy(shp, m.ship[ship*d:(ship+1)*d])
-	copy(dpt, m.port[dep*d:(dep+1)*d])
+	m.ship.row(shp, ship)
+	m.port.row(dpt, dep)
 	hours := float64(c.Hours)
 	for i, f := range m.divTime {
 		s, co := math.Sincos(hours * f)

@@ -9,7 +9,7 @@ import (
 
 func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", "--dtype f32|f16|int8 IN.portolan OUT.portolan", stderr)
-	dtype := fs.String("dtype", "f16", "weight storage: f32, f16, or int8 (int8 for matrices; vectors stay f32)")
+	dtype := fs.String("dtype", "f16", "weight storage: f32, f16, or int8 (int8 for matrices of 16×16 or more, f16 for smaller ones, vectors stay f32)")
 	if err := parse(fs, args, 2); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/portolan-sdk/portolan/accel"
 	"github.com/portolan-sdk/portolan/export"
@@ -61,6 +62,9 @@ func Evaluate(vectors, model []byte) Result {
 	if err != nil {
 		return failed(v.Kind, fmt.Errorf("model: %w", err))
 	}
+	if b, err = convertModel(v, b); err != nil {
+		return failed(v.Kind, err)
+	}
 	var r Result
 	switch v.Kind {
 	case "conformance-way":
@@ -82,6 +86,31 @@ func Evaluate(vectors, model []byte) Result {
 		r.Pass = r.Pass && c.Pass
 	}
 	return r
+}
+
+// convertModel converts the model to the vector's dtype (config "dtype":
+// f16 or int8; absent for the bundle as stored), as the reference writer
+// converted it: export's conversion and the trainer's agree byte for byte.
+func convertModel(v, b *export.Bundle) (*export.Bundle, error) {
+	dt, err := v.Config.String("dtype", "")
+	if err != nil || dt == "" {
+		return b, err
+	}
+	if dt != string(export.F16) && dt != string(export.Int8) {
+		return nil, fmt.Errorf("vector dtype %q (want f16 or int8)", dt)
+	}
+	c, err := b.Convert(export.DType(dt))
+	if err != nil {
+		return nil, fmt.Errorf("model to %s: %w", dt, err)
+	}
+	return c, nil
+}
+
+// quantised reports whether the vector is for a converted model, whose
+// f32_* tensors hold the f32 model's outputs.
+func quantised(v *export.Bundle) bool {
+	dt, _ := v.Config.String("dtype", "")
+	return dt != ""
 }
 
 // vectors reads tensors of a vector file, keeping the first error.
@@ -178,10 +207,27 @@ func evaluateWAY(v *export.Bundle, b *export.Bundle) (Result, error) {
 	if len(st) != B*L*3 || len(n) != B*L || len(ship) != B || len(dep) != B || len(refETA) != B*L || K*B != len(topk) {
 		return Result{}, errors.New("vector tensors disagree in size")
 	}
+	var f32Logits, f32ETA []float32
+	var qtol []float64
+	if quantised(v) {
+		f32Logits, _ = vr.f32("f32_logits")
+		f32ETA, _ = vr.f32("f32_eta_hours")
+		qtol = vr.tolerance("f32_logits_abs", "f32_probs_abs", "f32_eta_rel")
+		if vr.err != nil {
+			return Result{}, vr.err
+		}
+		if len(f32Logits) != len(refLogits) || len(f32ETA) != len(refETA) {
+			return Result{}, errors.New("f32 reference tensors disagree in size")
+		}
+	}
 	r := Result{ValueAbs: tol[0]}
 	logits := maxErr{Check: Check{Name: "logits", Limit: tol[0]}}
 	eta := maxErr{Check: Check{Name: "eta_rel", Limit: tol[1]}}
 	top := maxErr{Check: Check{Name: "topk_mismatches", Limit: 0}}
+	var q wayQuant
+	if qtol != nil {
+		q = newWAYQuant(qtol)
+	}
 	for i := 0; i < B; i++ {
 		var cells []models.Cell
 		for j := 0; j < L; j++ {
@@ -213,6 +259,10 @@ func evaluateWAY(v *export.Bundle, b *export.Bundle) (Result, error) {
 			ref := float64(refETA[i*L+j])
 			d := math.Abs(float64(out.ETA[j]) - ref)
 			eta.add(d/math.Max(1, math.Abs(ref)), d)
+			if qtol != nil {
+				k := i*L + j
+				q.add(out.Logits[j*P:(j+1)*P], f32Logits[k*P:(k+1)*P], out.ETA[j], f32ETA[k])
+			}
 		}
 		last := len(cells) - 1
 		got := out.Logits[last*P : (last+1)*P]
@@ -224,7 +274,51 @@ func evaluateWAY(v *export.Bundle, b *export.Bundle) (Result, error) {
 	r.addCheck(&logits)
 	r.addCheck(&eta)
 	r.addCheck(&top)
+	if qtol != nil {
+		for i := range q {
+			r.addCheck(&q[i])
+		}
+	}
 	return r, nil
+}
+
+// wayQuant holds the checks of a converted WAY model against the f32
+// model's outputs: logits and probabilities (absolute), ETA (relative to
+// max(1 h, |ETA|)).
+type wayQuant [3]maxErr
+
+func newWAYQuant(tol []float64) wayQuant {
+	return wayQuant{{Check: Check{Name: "logits_vs_f32", Limit: tol[0]}}, {Check: Check{Name: "probs_vs_f32", Limit: tol[1]}},
+		{Check: Check{Name: "eta_vs_f32_rel", Limit: tol[2]}}}
+}
+
+func (q *wayQuant) add(logits, f32Logits []float32, eta, f32ETA float32) {
+	p, pf := softmax(logits), softmax(f32Logits)
+	for c := range logits {
+		d := math.Abs(float64(logits[c] - f32Logits[c]))
+		q[0].add(d, 0)
+		q[1].add(math.Abs(p[c]-pf[c]), 0)
+	}
+	d := math.Abs(float64(eta - f32ETA))
+	q[2].add(d/math.Max(1, math.Abs(float64(f32ETA))), 0)
+}
+
+// softmax returns the probabilities of logits z, in float64.
+func softmax(z []float32) []float64 {
+	m := math.Inf(-1)
+	for _, v := range z {
+		m = math.Max(m, float64(v))
+	}
+	p := make([]float64, len(z))
+	var s float64
+	for i, v := range z {
+		p[i] = math.Exp(float64(v) - m)
+		s += p[i]
+	}
+	for i := range p {
+		p[i] /= s
+	}
+	return p
 }
 
 // topkMismatches counts the ranks where got's top-k differs from want,
@@ -260,7 +354,7 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 	vr := &vectors{b: v}
 	x, xs := vr.f32("x_raw")
 	ref := map[string][]float32{}
-	for _, k := range []string{"sample_mean", "sample_var", "mean", "epistemic", "aleatoric", "total"} {
+	for _, k := range tdOutputs {
 		ref[k], _ = vr.f32(k)
 	}
 	tol := vr.tolerance("stats_abs", "stats_rel")
@@ -277,9 +371,20 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	var qb *tdBounds
+	if quantised(v) {
+		for _, k := range tdOutputs {
+			ref["f32_"+k], _ = vr.f32("f32_" + k)
+		}
+		qt := vr.tolerance("f32_mu_ystd", "f32_var_rel", "f32_epi_rel", "f32_epi_ystd2")
+		if vr.err != nil {
+			return Result{}, vr.err
+		}
+		qb = &tdBounds{mu: qt[0] * m.YStd, varRel: qt[1], epiRel: qt[2], epiAbs: qt[3] * m.YStd * m.YStd}
+	}
 	for k, r := range ref {
 		want := N
-		if k == "sample_mean" || k == "sample_var" {
+		if strings.HasSuffix(k, "sample_mean") || strings.HasSuffix(k, "sample_var") {
 			want = N * L
 		}
 		if len(r) != want {
@@ -288,14 +393,24 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 	}
 	r := Result{ValueAbs: tol[0], ValueRel: tol[1]}
 	checks := map[string]*maxErr{}
-	names := []string{"sample_mean", "sample_var", "mean", "epistemic", "aleatoric", "total"}
+	names := append([]string(nil), tdOutputs...)
+	if qb != nil {
+		for _, k := range tdOutputs {
+			names = append(names, k+"_vs_f32")
+		}
+	}
 	for _, k := range names {
 		checks[k] = &maxErr{Check: Check{Name: k, Limit: 1}}
 	}
 	// each error is measured in units of its tolerance, so 1 is the limit
-	within := func(k string, got float64, want float32) {
-		d := math.Abs(got - float64(want))
-		checks[k].add(d/(tol[0]+tol[1]*math.Abs(float64(want))), d)
+	within := func(k string, got float64, i int) {
+		want := float64(ref[k][i])
+		d := math.Abs(got - want)
+		checks[k].add(d/(tol[0]+tol[1]*math.Abs(want)), d)
+		if qb != nil {
+			f := float64(ref["f32_"+k][i])
+			checks[k+"_vs_f32"].add(math.Abs(got-f)/qb.bound(k, f), 0)
+		}
 	}
 	w := m.NewWork(L)
 	T, D := m.T, m.D
@@ -304,23 +419,43 @@ func evaluateTD(v *export.Bundle, b *export.Bundle) (Result, error) {
 			return Result{}, fmt.Errorf("series %d: %w", n, err)
 		}
 		for s := 0; s < L; s++ {
-			within("sample_mean", w.Mu[s], ref["sample_mean"][n*L+s])
-			within("sample_var", w.Var[s], ref["sample_var"][n*L+s])
+			within("sample_mean", w.Mu[s], n*L+s)
+			within("sample_var", w.Var[s], n*L+s)
 			r.Values = append(r.Values, finite(w.Mu[s]))
 		}
 		sum, err := uncertainty.Summarize(w.Mu, w.Var)
 		if err != nil {
 			return Result{}, fmt.Errorf("series %d: %w", n, err)
 		}
-		within("mean", sum.Mean, ref["mean"][n])
-		within("epistemic", sum.Epistemic, ref["epistemic"][n])
-		within("aleatoric", sum.Aleatoric, ref["aleatoric"][n])
-		within("total", sum.Total, ref["total"][n])
+		within("mean", sum.Mean, n)
+		within("epistemic", sum.Epistemic, n)
+		within("aleatoric", sum.Aleatoric, n)
+		within("total", sum.Total, n)
 	}
 	for _, k := range names {
 		r.addCheck(checks[k])
 	}
 	return r, nil
+}
+
+// tdOutputs are the outputs of a temporal-dropout vector.
+var tdOutputs = []string{"sample_mean", "sample_var", "mean", "epistemic", "aleatoric", "total"}
+
+// tdBounds are the quantisation bounds of a converted TD model against
+// the f32 model (docs/MODELS.md): μ absolute (mu_ystd·y_std), variances
+// relative, the epistemic variance relative plus absolute (epi_ystd2·y_std²).
+type tdBounds struct {
+	mu, varRel, epiRel, epiAbs float64
+}
+
+func (b *tdBounds) bound(output string, f32 float64) float64 {
+	switch output {
+	case "sample_mean", "mean":
+		return b.mu
+	case "epistemic":
+		return b.epiRel*math.Abs(f32) + b.epiAbs
+	}
+	return b.varRel * math.Abs(f32)
 }
 
 // seriesKeys returns the Monte Carlo key of each of n series (docs/RNG.md):

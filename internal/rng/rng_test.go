@@ -48,6 +48,8 @@ func TestSeriesKeys(t *testing.T) {
 	require.Equal(t, uint64(0x548D9B0E665AD634), sk)
 	require.Equal(t, float32(0.4702075719833374), Float32(sk, 0, 0, 0))
 	require.Equal(t, float32(0.16536790132522583), Float32(sk, 3, 5, 1))
+	require.Equal(t, float32(0.20056259632110596), Float32(sk, 0, 7, 3)) // MC-Dropout, the backbone's unit 7
+	require.Equal(t, float32(0.6410154700279236), Float32(sk, 2, 0, 4))  // MC-Dropout, the dense layer's unit 0
 	h := fnv.New64a()
 	h.Write([]byte("Göteborg ⚓"))
 	require.Equal(t, h.Sum64(), KeyOf("Göteborg ⚓"), "UTF-8 bytes, as hash/fnv")

@@ -184,9 +184,16 @@ def cmd_conformance(a):
     os.makedirs(a.out, exist_ok=True)
     if a.way:
         conformance.way_vectors(a.way, a.shards, os.path.join(a.out, "way-demo.vectors.portolan"))
+        for dt in ("f16", "int8"):
+            conformance.way_vectors(a.way, a.shards, os.path.join(a.out, "way-demo-%s.vectors.portolan" % dt), n=3,
+                                    dtype=dt)
     if a.td:
         X, _, _ = data.synthetic_vegetation(n=8, seed=99)
         conformance.td_vectors(a.td, X, os.path.join(a.out, "td-demo.vectors.portolan"))
+        for dt in ("f16", "int8"):
+            conformance.td_vectors(a.td, X, os.path.join(a.out, "td-demo-%s.vectors.portolan" % dt), dtype=dt)
+    if a.suite:
+        conformance.suite(a.suite, a.out, _log)
     _log("wrote vectors to", a.out)
 
 
@@ -237,13 +244,17 @@ def main(argv=None):
                    help="K-fold cross-validation (grouped with --groups); with --out also writes the final model, "
                         "trained on all the data for the median best epoch")
     t.add_argument("--val-frac", type=float, default=0.1, help="share held out for early stopping without --val")
-    t.add_argument("--kind", default="concrete", choices=["mc-td", "concrete", "none"])
-    t.add_argument("--alpha", type=float, default=0.1, help="MC-TD drop rate")
+    t.add_argument("--kind", default="concrete", choices=["mc-td", "concrete", "mc-dropout", "none"],
+                   help="temporal dropout: mc-td (Bernoulli steps), concrete (learned rate per step), mc-dropout "
+                        "(the paper's baseline: dropout on the dense layers kept on at inference), none "
+                        "(deterministic); docs/MODELS.md")
+    t.add_argument("--alpha", type=float, default=0.1, help="drop rate of mc-td (steps) and mc-dropout (units)")
     t.add_argument("--backbone", default="lstm", choices=["lstm", "transformer"])
     t.add_argument("--epochs", type=int, default=400, help="most epochs (early stopping usually ends sooner)")
     t.add_argument("--samples", type=int, default=20, help="MC samples at evaluation")
     t.add_argument("--dropout", type=float, default=0.2,
-                   help="dropout between LSTM layers and around the dense layer (training only)")
+                   help="dropout between LSTM layers, inside the Transformer's layers and (except for mc-dropout, "
+                        "which uses --alpha there) around the dense layer; training only")
     t.add_argument("--length-scale", type=float, default=LENGTH_SCALE,
                    help="Concrete dropout's prior length-scale l of the weight term l²/N·||W||²/(1−p) (0: no weight term)")
     t.add_argument("--log-every", type=int, default=1, help="log every this many epochs")
@@ -253,6 +264,9 @@ def main(argv=None):
     c.add_argument("--way")
     c.add_argument("--td")
     c.add_argument("--shards")
+    c.add_argument("--suite", metavar="MODELS_DIR",
+                   help="also train the small model of every td kind on both backbones into MODELS_DIR "
+                        "(td-BACKBONE-KIND.portolan) and write their vectors")
     c.add_argument("--out", default="testdata/conformance")
     c.set_defaults(fn=cmd_conformance)
 

@@ -134,6 +134,27 @@ class Tensor:
                 raise BundleError("tensor %r: non-finite values" % self.name)
 
 
+# A matrix is stored int8 when it has at least INT8_MIN_ROWS output channels
+# and INT8_MIN_COLS inputs per channel; smaller matrices (a one-row head,
+# an input projection of a few features, small embeddings) stay f16, where
+# one scale for few values costs the most accuracy and saves the least
+# (RATIONALE.md, "Which tensors int8 keeps"). Same rule as Go's
+# export.Int8Target.
+INT8_MIN_ROWS = 16
+INT8_MIN_COLS = 16
+
+
+def int8_target(shape) -> str:
+    """The dtype an int8 conversion stores a float tensor of this shape as:
+    int8 for matrices of at least 16 × 16 (rows = shape[0], columns = the
+    product of the rest), f16 for smaller matrices, f32 for vectors and
+    scalars."""
+    if len(shape) < 2:
+        return "f32"
+    cols = int(np.prod(shape[1:], dtype=np.int64))
+    return "int8" if shape[0] >= INT8_MIN_ROWS and cols >= INT8_MIN_COLS else "f16"
+
+
 def quantize_int8(rows: np.ndarray):
     """Symmetric per-row int8 quantisation, identical to the Go QuantizeInt8.
 
@@ -181,13 +202,14 @@ class Bundle:
         return sum(t.numel() for t in self.tensors)
 
     def converted(self, dtype: str) -> "Bundle":
-        """A copy with weights stored as dtype (int8 only for rank >= 2, as in Go)."""
+        """A copy with weights stored as dtype; for int8, each tensor as
+        int8_target says (as Go's Bundle.Convert)."""
         out = Bundle(self.kind, dict(self.config), dict(self.preprocessing), [], dict(self.producer))
         for t in self.tensors:
             if t.dtype == "i32":  # ids and offsets are not weights
                 out.tensors.append(t)
                 continue
-            target = "f32" if dtype == "int8" and len(t.shape) < 2 else dtype
+            target = int8_target(t.shape) if dtype == "int8" else dtype
             out.tensors.append(Tensor.from_array(t.name, t.to_numpy(), target))
         return out
 

@@ -10,15 +10,24 @@ steps:
   K·Σ_t [p_t log p_t + (1−p_t) log(1−p_t)] with K = T (per time step, as the
   paper describes; its public code draws noise per feature and drops the
   regulariser).
+* MC-Dropout (the paper's baseline): the inputs are left alone; standard
+  (inverted) dropout with rate α is applied to the backbone's output h and
+  to the dense layer's output after its ReLU, in training and at
+  inference (docs/MODELS.md).
+* none: deterministic.
 
-Backbones: a 2-layer LSTM (128) or a Transformer encoder; then dense 128
-(ReLU), BatchNorm, and heads μ and log σ² trained with Gaussian NLL. At
-export the eval-mode BatchNorm is folded into the heads.
+Backbones: a 2-layer LSTM (128) or a Transformer encoder (post-norm
+nn.TransformerEncoderLayer: ReLU FFN of 2·hidden, LayerNorm eps 1e-5, a
+learned positional embedding added after the input projection, mean
+pooling over the steps); then dense 128 (ReLU), BatchNorm, and heads μ and
+log σ² trained with Gaussian NLL. At export the eval-mode BatchNorm is
+folded into the heads.
 
 At inference the masks come from the shared generator (docs/RNG.md), keyed
 per series: with sk = u64(seed, key, 0, 2), u = f32(sk, sample, step, 0)
-for MC-TD and f32(sk, sample, step, 1) for ConcTD, so Go reproduces
-PyTorch's MC samples exactly, whatever the batch a series is in.
+for MC-TD, f32(sk, sample, step, 1) for ConcTD and f32(sk, sample, unit,
+3) and f32(sk, sample, unit, 4) for MC-Dropout's two sites, so Go
+reproduces PyTorch's MC samples exactly, whatever the batch a series is in.
 """
 
 import math
@@ -33,6 +42,10 @@ import torch.nn.functional as F
 from . import rng as prng
 
 TAU = 0.1
+KINDS = ("mc-td", "concrete", "mc-dropout", "none")
+# the generator's stream counter c of each kind's draws (docs/RNG.md)
+STREAM_MCTD, STREAM_CONCRETE, STREAM_DROP_H, STREAM_DROP_DENSE = 0, 1, 3, 4
+LN_EPS = 1e-5  # nn.TransformerEncoderLayer's default
 
 
 class TemporalDropout(nn.Module):
@@ -49,7 +62,7 @@ class TemporalDropout(nn.Module):
 
     def forward(self, x, u=None):
         """x: (B, T, D). u: uniform noise (B, T) or None to draw it (training)."""
-        if self.kind == "none":
+        if self.kind in ("none", "mc-dropout"):
             return x
         if u is None:
             u = torch.rand(x.shape[0], x.shape[1], device=x.device)
@@ -71,14 +84,31 @@ class TemporalDropout(nn.Module):
         return self.T * torch.sum(p * torch.log(p) + (1 - p) * torch.log(1 - p))
 
 
+def mc_dropout(h, rate, u=None):
+    """Inverted dropout kept on at inference (MC-Dropout): each unit is
+    zeroed when its uniform u < rate, the others scaled by 1/(1 − rate);
+    u (B, units) from the shared generator, or None to draw it."""
+    if u is None:
+        u = torch.rand(h.shape, device=h.device)
+    return h * (u >= rate).to(h.dtype) / (1 - rate)
+
+
 class TDRegressor(nn.Module):
     def __init__(self, T, D, backbone="lstm", hidden=128, dense=128, kind="mc-td", alpha=0.1, layers=2,
                  heads=4, dropout=0.0):
         super().__init__()
+        if kind not in KINDS:
+            raise ValueError("kind %r (want one of %s)" % (kind, ", ".join(KINDS)))
         self.cfg = dict(T=T, D=D, backbone=backbone, hidden=hidden, dense=dense, kind=kind, alpha=alpha,
                         layers=layers, heads=heads)
+        if backbone == "transformer":
+            if hidden % heads:
+                raise ValueError("transformer: hidden %d is not a multiple of heads %d" % (hidden, heads))
+            self.cfg.update(ffn=2 * hidden, ln_eps=LN_EPS, norm_first=False)
         self.td = TemporalDropout(T, kind, alpha)
-        self.drop = nn.Dropout(dropout)  # training-time regularisation only; off at inference
+        # training-time regularisation at the dense sites, off at inference; MC-Dropout
+        # uses its own rate alpha there instead, in training and at inference
+        self.drop = nn.Dropout(dropout if kind != "mc-dropout" else 0.0)
         if backbone == "lstm":
             self.lstm = nn.LSTM(D, hidden, num_layers=layers, batch_first=True, dropout=dropout if layers > 1 else 0.0)
         elif backbone == "transformer":
@@ -86,7 +116,8 @@ class TDRegressor(nn.Module):
             self.pos = nn.Parameter(torch.zeros(1, T, hidden))
             nn.init.normal_(self.pos, std=0.02)
             self.enc = nn.TransformerEncoder(
-                nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout=dropout, batch_first=True), layers)
+                nn.TransformerEncoderLayer(hidden, heads, 2 * hidden, dropout=dropout, batch_first=True,
+                                           layer_norm_eps=LN_EPS), layers)
         else:
             raise ValueError("backbone %r" % backbone)
         self.fc = nn.Linear(hidden, dense)
@@ -94,14 +125,23 @@ class TDRegressor(nn.Module):
         self.mu = nn.Linear(dense, 1)
         self.logvar = nn.Linear(dense, 1)
 
-    def forward(self, x, u=None):
+    def forward(self, x, u=None, du=None):
+        """x: (B, T, D) scaled inputs. u: temporal-dropout noise (B, T), or
+        None to draw it. du: MC-Dropout noise, a pair (B, hidden) and
+        (B, dense), or None to draw it."""
         x = self.td(x, u)
         if self.cfg["backbone"] == "lstm":
             h, _ = self.lstm(x)
             h = h[:, -1]
         else:
             h = self.enc(self.inp(x) + self.pos).mean(1)
-        h = self.bn(self.drop(F.relu(self.fc(self.drop(h)))))
+        if self.cfg["kind"] == "mc-dropout":
+            a = self.cfg["alpha"]
+            h = mc_dropout(h, a, None if du is None else du[0])
+            h = mc_dropout(F.relu(self.fc(h)), a, None if du is None else du[1])
+        else:
+            h = self.drop(F.relu(self.fc(self.drop(h))))
+        h = self.bn(h)
         return self.mu(h).squeeze(-1), self.logvar(h).squeeze(-1)
 
 
@@ -157,7 +197,7 @@ def fill(X, mean):
 
 def fit(X, y, kind="concrete", alpha=0.1, backbone="lstm", epochs=400, batch_size=32, lr=1e-3, seed=1,
         device="cpu", amp=False, reg_weight=None, patience=0, val=None, log=None, dropout=0.0,
-        length_scale=LENGTH_SCALE, log_every=1, label=""):
+        length_scale=LENGTH_SCALE, log_every=1, label="", size=None):
     """Train on raw X (N, T, D; NaN = gap) and y (N,) in target units, on
     all of it; returns (model, scaler, info).
 
@@ -166,8 +206,9 @@ def fit(X, y, kind="concrete", alpha=0.1, backbone="lstm", epochs=400, batch_siz
     not improved for patience epochs and the best epoch's weights are kept
     (the paper stops early on a validation split). log, when given, gets
     one line every log_every epochs (loss, validation, best epoch) and the
-    stop reason. info: step_ms, epochs (run), best_epoch, best_val, stop,
-    history [(epoch, loss, val)]."""
+    stop reason. size, a dict of TDRegressor arguments (hidden, dense,
+    layers, heads), overrides the default network size. info: step_ms,
+    epochs (run), best_epoch, best_val, stop, history [(epoch, loss, val)]."""
     import copy
 
     from . import device as dev
@@ -175,7 +216,7 @@ def fit(X, y, kind="concrete", alpha=0.1, backbone="lstm", epochs=400, batch_siz
     device = torch.device(device) if isinstance(device, str) else device
     scaler = scaler_of(X, y)
     N, T, D = X.shape
-    model = TDRegressor(T, D, backbone=backbone, kind=kind, alpha=alpha, dropout=dropout).to(device)
+    model = TDRegressor(T, D, backbone=backbone, kind=kind, alpha=alpha, dropout=dropout, **(size or {})).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
 
     def tensors(Xr, yr):
@@ -265,12 +306,18 @@ def predict(model, scaler, X, samples=20, seed=1):
 def mc_noise(keys, samples, steps, seed, kind):
     """The uniform noise (len(keys), samples, steps) of the MC masks: series
     key k draws u = f32(u64(seed, k, 0, 2), s, t, c), c = 0 for MC-TD and 1
-    for ConcTD (docs/RNG.md)."""
-    c = 1 if kind == "concrete" else 0
+    for ConcTD (docs/RNG.md). (For MC-Dropout, see mc_units.)"""
+    c = STREAM_CONCRETE if kind == "concrete" else STREAM_MCTD
+    return mc_units(keys, samples, steps, seed, c)
+
+
+def mc_units(keys, samples, units, seed, c):
+    """Uniform noise (len(keys), samples, units): u = f32(u64(seed, k, 0, 2),
+    s, j, c) for series key k, sample s, index j and stream c (docs/RNG.md)."""
     sk = np.array([int(prng.series_seed(seed, int(k))) for k in keys], dtype=np.uint64)
     s = np.arange(samples, dtype=np.uint64)
-    t = np.arange(steps, dtype=np.uint64)
-    return prng.f32(sk[:, None, None], s[None, :, None], t[None, None, :], c)
+    j = np.arange(units, dtype=np.uint64)
+    return prng.f32(sk[:, None, None], s[None, :, None], j[None, None, :], c)
 
 
 def mc_predict(model, scaler, X, samples=20, seed=1, keys=None):
@@ -287,15 +334,21 @@ def mc_predict(model, scaler, X, samples=20, seed=1, keys=None):
     keys = [int(k) for k in keys]
     assert len(keys) == N
     Xz = torch.as_tensor((X - scaler["x_mean"]) / scaler["x_std"], dtype=dtype, device=device)
-    noise = mc_noise(keys, samples, T, seed, model.cfg["kind"])
+    kind = model.cfg["kind"]
+    noise = mc_noise(keys, samples, T, seed, kind) if kind in ("mc-td", "concrete") else None
+    if kind == "mc-dropout":
+        unit_noise = (mc_units(keys, samples, model.cfg["hidden"], seed, STREAM_DROP_H),
+                      mc_units(keys, samples, model.cfg["dense"], seed, STREAM_DROP_DENSE))
     mus, vars_ = np.zeros((N, samples)), np.zeros((N, samples))
+
+    def t(a):
+        return torch.as_tensor(a, device=device, dtype=dtype)
     with torch.no_grad():
         for n in range(N):
-            u = torch.as_tensor(noise[n], device=device, dtype=dtype)
+            u = None if noise is None else t(noise[n])
+            du = (t(unit_noise[0][n]), t(unit_noise[1][n])) if kind == "mc-dropout" else None
             xb = Xz[n:n + 1].expand(samples, T, D)
-            if model.cfg["kind"] == "none":
-                u = None
-            mu, lv = model(xb, u)
+            mu, lv = model(xb, u, du)
             mus[n] = mu.double().cpu().numpy() * scaler["y_std"] + scaler["y_mean"]
             vars_[n] = np.exp(lv.double().cpu().numpy()) * scaler["y_std"] ** 2
     mean = mus.mean(1)
@@ -347,10 +400,14 @@ def export(model, scaler, path, feature_names=None, metrics=None, dtype=None, ex
 
 
 def load(path):
-    """Rebuild a TD regressor (BatchNorm as identity, heads folded) from a bundle."""
+    """Rebuild a TD regressor (BatchNorm as identity, heads folded) from a
+    bundle (a path or a read Bundle; quantised weights are dequantised)."""
     from . import bundle as pb
-    b = pb.read(path)
+    b = path if isinstance(path, pb.Bundle) else pb.read(path)
     c = b.config
+    if c["backbone"] == "transformer" and (c.get("ffn", 2 * c["hidden"]) != 2 * c["hidden"] or c.get("norm_first")):
+        raise ValueError("transformer bundle with ffn %r, norm_first %r: this trainer builds ffn = 2·hidden, post-norm"
+                         % (c.get("ffn"), c.get("norm_first")))
     model = TDRegressor(c["T"], c["D"], backbone=c["backbone"], hidden=c["hidden"], dense=c["dense"], kind=c["kind"],
                         alpha=c["alpha"], layers=c["layers"], heads=c["heads"])
     sd = model.state_dict()

@@ -442,9 +442,10 @@ def export(model, sh, path, metrics=None, dtype=None, device_name="cpu"):
 
 
 def load(path, device="cpu"):
-    """Rebuild a WAY model from a bundle (for reference vectors and tests)."""
+    """Rebuild a WAY model from a bundle (a path or a read Bundle; quantised
+    weights are dequantised), for reference vectors and tests."""
     from . import bundle as pb
-    b = pb.read(path)
+    b = path if isinstance(path, pb.Bundle) else pb.read(path)
     c = b.config
     model = WAY(**{k: c[k] for k in ("n_ports", "n_ship", "sub_len", "n_features", "d_model", "n_blocks", "n_heads",
                                      "d_k", "d_ffn", "gru_layers")}, dropout=0.0)

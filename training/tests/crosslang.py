@@ -40,7 +40,8 @@ def make(dtype):
                                  "port_areas": AREAS, "visit": {"max_speed_knots": 1.5, "min_dwell_s": 1800.0}},
                   producer={"tool": "crosslang", "version": "1", "framework": "numpy",
                             "created": "2026-01-02T03:04:05Z", "metrics": {"loss": 0.5}, "extra": {"k": "v"}})
-    b.add("w", source_values(35).reshape(5, 7))
+    b.add("w", source_values(35).reshape(5, 7))  # int8 conversion: f16 (too small)
+    b.add("big", source_values(16 * 20)[::-1].reshape(16, 4, 5))  # int8 conversion: int8
     b.add("bias", source_values(3))
     b.add("s", np.float32(2.5))
     b.add("ids", np.array([-5, 0, 123456789]), dtype="i32")
@@ -61,7 +62,7 @@ def check(path):
     assert p["visit"] == {"max_speed_knots": 1.5, "min_dwell_s": 1800.0}, p["visit"]
     assert got.version == pb.VERSION, got.version
     assert got.producer["metrics"] == {"loss": 0.5} and got.producer["created"] == "2026-01-02T03:04:05Z"
-    assert [t.name for t in got.tensors] == ["w", "bias", "s", "ids"]
+    assert [t.name for t in got.tensors] == ["w", "big", "bias", "s", "ids"]
     for g, w in zip(got.tensors, want.tensors):
         assert (g.dtype, tuple(g.shape)) == (w.dtype, tuple(w.shape)), (g.name, g.dtype, g.shape, w.dtype, w.shape)
         assert g.data == w.data, "tensor %s bytes differ" % g.name

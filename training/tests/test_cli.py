@@ -158,3 +158,19 @@ def test_concrete_regulariser_has_the_weight_term():
         assert float(td.regulariser(m, length_scale=0)) == pytest.approx(float(m.td.regulariser()))
     mc = td.TDRegressor(4, 3, hidden=8, dense=4, kind="mc-td")
     assert float(td.regulariser(mc)) == 0.0
+
+
+def test_mc_dropout_kind(tmp_path, capsys):
+    """--kind mc-dropout trains the paper's baseline on either backbone and
+    writes a bundle the runtime builds (its vectors: testdata/conformance)."""
+    for backbone in ("lstm", "transformer"):
+        out = str(tmp_path / ("m-%s.portolan" % backbone))
+        run(capsys, "--data", "synthetic:40", "--patience", "0", "--kind", "mc-dropout", "--alpha", "0.25",
+            "--backbone", backbone, "--out", out)
+        b = pb.read(out)
+        assert b.config["kind"] == "mc-dropout" and b.config["alpha"] == 0.25 and b.config["backbone"] == backbone
+        m, sc, _ = td.load(out)
+        X, _, _ = data.synthetic_vegetation(n=3)
+        p = td.mc_predict(m, sc, X, samples=6, seed=2)
+        assert np.all(p["epistemic"] > 0)  # dropout kept on: the samples differ
+        assert "td.rate" not in [t.name for t in b.tensors]

@@ -33,3 +33,5 @@ def test_series_keys():
     assert sk == 0x548D9B0E665AD634
     assert rng.f32(sk, 0, 0, 0) == np.float32(0.4702075719833374)
     assert rng.f32(sk, 3, 5, 1) == np.float32(0.16536790132522583)
+    assert rng.f32(sk, 0, 7, 3) == np.float32(0.20056259632110596)  # MC-Dropout, the backbone's unit 7
+    assert rng.f32(sk, 2, 0, 4) == np.float32(0.6410154700279236)  # MC-Dropout, the dense layer's unit 0

@@ -3,6 +3,7 @@ import os
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from portolan_train import data, rng, td
 
@@ -126,3 +127,48 @@ def test_mc_keyed_per_series():
     u = td.mc_noise([keys[4]], 8, 6, 3, "concrete")
     sk = int(rng.series_seed(3, keys[4]))
     assert u[0, 2, 5] == rng.f32(sk, 2, 5, 1)
+
+
+def test_mc_dropout_masks_units_with_their_own_streams():
+    # docs/MODELS.md, docs/RNG.md: MC-Dropout zeroes unit j of sample s when
+    # f32(sk, s, j, 3) < α (the backbone's output) or f32(sk, s, j, 4) < α
+    # (the dense layer's), scaling the others by 1/(1 − α); the inputs are
+    # left alone
+    h = torch.ones(2, 5, dtype=torch.float64)
+    u = torch.tensor([[0.1, 0.3, 0.19, 0.2, 0.9]] * 2, dtype=torch.float64)
+    y = td.mc_dropout(h, 0.2, u)
+    assert y[0].tolist() == pytest.approx([0, 1.25, 0, 1.25, 1.25])
+    m = td.TDRegressor(4, 3, hidden=8, dense=6, kind="mc-dropout", alpha=0.3).double().eval()
+    x = torch.randn(1, 4, 3, dtype=torch.float64)
+    assert torch.equal(m.td(x), x)
+    ones = (torch.ones(1, 8, dtype=torch.float64), torch.ones(1, 6, dtype=torch.float64))
+    zeros = (torch.zeros(1, 8, dtype=torch.float64), torch.zeros(1, 6, dtype=torch.float64))
+    keep, drop = m(x, None, ones), m(x, None, zeros)  # u = 1 keeps every unit, u = 0 drops every unit
+    assert float(drop[0]) == pytest.approx(float(m.mu.bias + m.mu.weight @ ((0 - m.bn.running_mean) /
+                                                    torch.sqrt(m.bn.running_var + m.bn.eps) * m.bn.weight + m.bn.bias)))
+    assert float(keep[0]) != float(drop[0])
+    sk = int(rng.series_seed(5, 42))
+    assert td.mc_units([42], 3, 8, 5, td.STREAM_DROP_H)[0, 2, 7] == rng.f32(sk, 2, 7, 3)
+    assert td.mc_units([42], 3, 6, 5, td.STREAM_DROP_DENSE)[0, 1, 4] == rng.f32(sk, 1, 4, 4)
+
+
+def test_unknown_kind_refused():
+    with pytest.raises(ValueError, match="kind"):
+        td.TDRegressor(4, 3, kind="mc-gaussian")
+
+
+def test_transformer_is_post_norm_relu_mean_pooled():
+    # what the Go encoder implements (models/encoder.go, docs/MODELS.md)
+    m = td.TDRegressor(5, 3, backbone="transformer", hidden=8, dense=4, heads=2, layers=1).double().eval()
+    layer = m.enc.layers[0]
+    assert not layer.norm_first
+    assert layer.activation is F.relu
+    assert layer.norm1.eps == td.LN_EPS == 1e-5 and layer.linear1.out_features == 16
+    x = torch.randn(2, 5, 3, dtype=torch.float64)
+    e = m.inp(x) + m.pos
+    with torch.no_grad():
+        a, _ = layer.self_attn(e, e, e, need_weights=False)
+        e = layer.norm1(e + a)
+        e = layer.norm2(e + layer.linear2(F.relu(layer.linear1(e))))
+        assert torch.allclose(m.enc(m.inp(x) + m.pos).mean(1), e.mean(1), atol=1e-12)
+    assert m.cfg["ffn"] == 16 and m.cfg["ln_eps"] == 1e-5 and m.cfg["norm_first"] is False
