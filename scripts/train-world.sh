@@ -9,7 +9,7 @@
 #   SHARED   the shared data folder (../shared/data): searoute-marnet/, wpi/
 #   OUT      where everything goes (build/world)
 #   RECIPE   gpu or cpu; default gpu when torch sees CUDA, else cpu:
-#              cpu: 1,500 vessels × 45 days, small config, ≤ 25 epochs
+#              cpu: 1,500 vessels × 45 days, small config, ≤ 10 epochs
 #              gpu: 6,000 vessels × 60 days, default config, ≤ 60 epochs, batch 64
 #   SEEDS    training seeds ("1"); each writes way-world-s<seed>.portolan and
 #            evaluate-s<seed>.json (the fleet is always simulated from seed 1)
@@ -48,7 +48,7 @@ if [[ -z ${RECIPE:-} ]]; then
   fi
 fi
 case $RECIPE in
-  cpu) FLEET="--vessels 1500 --days 45"; TRAIN="--config small --epochs 25 --patience 5 --batch-size 32" ;;
+  cpu) FLEET="--vessels 1500 --days 45"; TRAIN="--config small --epochs 10 --patience 5 --batch-size 32" ;;
   gpu) FLEET="--vessels 6000 --days 60"; TRAIN="--config default --epochs 60 --patience 8 --batch-size 64" ;;
   *) echo "train-world: RECIPE=$RECIPE (want cpu or gpu)" >&2; exit 2 ;;
 esac
