@@ -14,5 +14,5 @@ func TestRun(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.True(t, strings.HasSuffix(lines[0], "updates for 8 vessels"), lines[0])
 	// the streams end where the batch predictor does (examples/destinations)
-	require.Contains(t, out.String(), "211969162 bound for SEGOT (29%)")
+	require.Contains(t, out.String(), "211969162 bound for DEBRV (16%)")
 }

@@ -174,9 +174,21 @@ func TestRealSlice(t *testing.T) {
 	picks, err := Showcase(context.Background(), d, tracks, Regions, 1)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(picks), 8)
+	// On the coasts of the lower 48 states the first answer is a port of
+	// the same coast. Alaska (no port of the vocabulary within 1,000 km),
+	// Hawaii (answered with Los Angeles) and the Great Lakes (no lanes) are
+	// not held to it: docs/RESULTS.md reports them.
+	coasts := map[string]bool{"New York": true, "Chesapeake": true, "Florida": true, "Gulf of Mexico": true,
+		"Los Angeles": true, "San Francisco": true, "Puget Sound": true}
+	n := 0
 	for _, p := range picks {
 		q := p.Prediction
-		require.Less(t, trajectory.Distance(q.Lat, q.Lon, q.Top[0].Lat, q.Top[0].Lon), 1500e3,
+		if !coasts[p.Region] {
+			continue
+		}
+		n++
+		require.Less(t, trajectory.Distance(q.Lat, q.Lon, q.Top[0].Lat, q.Top[0].Lon), 1000e3,
 			"%s %d answers %s", p.Region, q.MMSI, q.Top[0].Locode)
 	}
+	require.Equal(t, len(coasts), n, "a vessel on each coast")
 }
