@@ -93,27 +93,47 @@ pytest:
 beamtest:
 	cd scale/beam && $(GO) vet ./... && $(GO) test -count=1 ./...
 
-## demo: the main job on the shipped demo model and sample data
+## demo: the main job on the shipped demo models and sample data, and the world WAY model on real vessels
+## of the shared data sets when they are there (SHARED, ../shared/data)
+SHARED ?= ../shared/data
+US_SLICE = $(SHARED)/marinecadastre-2020-01-01/AIS_2020_01_01_1200-1400.csv.zst
+GREEK_NMEA = $(SHARED)/pyais-nmea/nmea_data_sample.txt
 demo:
 	@mkdir -p build
 	@$(GO) build -o build/portolan ./cmd/portolan
-	@echo "== destinations and ETAs of every vessel in testdata/ais/sample.nmea (demo WAY model)"
+	@$(GO) build -o build/realcheck ./internal/realcheck/cmd/realcheck
+	@echo "== destinations and ETAs of every vessel in testdata/ais/sample.nmea (simulated on European lanes; the world WAY demo model)"
 	@build/portolan predict --model testdata/models/way-demo.portolan --ais testdata/ais/sample.nmea --top 3
+	@echo
+	@echo "== real vessels: the demo model learned from simulated voyages only (docs/RESULTS.md says how far that carries)"
+	@if [ -f $(US_SLICE) ]; then \
+	  echo "-- US coasts, 2020-01-01 12:00-14:00 UTC (MarineCadastre): the leading vessel under way in each region"; \
+	  build/realcheck -model testdata/models/way-demo.portolan -ais $(US_SLICE) -show 1; \
+	else echo "skip: $(US_SLICE) not found"; fi
+	@if [ -f $(GREEK_NMEA) ]; then \
+	  echo "-- Greek waters (pyais sample, minutes of a receiver's AIVDM; no receive times, so lines are taken 0.25 s apart)"; \
+	  build/realcheck -model testdata/models/way-demo.portolan -ais $(GREEK_NMEA) -stamp 250ms -show 5; \
+	else echo "skip: $(GREEK_NMEA) not found"; fi
 	@echo
 	@echo "== forecasts with uncertainty for testdata/series/sample.csv (demo temporal-dropout model, 20 samples, seed 1)"
 	@build/portolan forecast --model testdata/models/td-demo.portolan --series testdata/series/sample.csv --samples 20 --seed 1
 
-## train-demo: retrain the demo models and their reference vectors from seed 1
-## (on a GPU when torch sees one; docs/RESULTS.md has the figures)
+## train-demo: retrain the demo models and their reference vectors from seed 1: WAY is the world model
+## (make train-world; on a GPU when torch sees one; docs/RESULTS.md has the figures)
 train-demo:
 	@mkdir -p build
-	$(GO) run ./cmd/portolan simulate --seed 1 --vessels 200 --days 30 --out build/fleet.nmea
-	$(GO) run ./cmd/portolan prepare way --ais build/fleet.nmea --ports builtin --out build/shards
-	cd training && $(PYTHON) -m portolan_train way --shards ../build/shards --config small --epochs 40 --seed 1 \
-	  --out ../testdata/models/way-demo.portolan
+	$(MAKE) train-world INSTALL=1
 	cd training && $(PYTHON) -m portolan_train td --data synthetic --kind concrete --epochs 300 --patience 10 --dropout 0 --batch-size 64 --seed 1 \
 	  --out ../testdata/models/td-demo.portolan
 	$(MAKE) conformance-vectors
+
+## train-world: the world WAY model (scripts/train-world.sh): World Port Index ports chosen by liner services
+## and harbour, a world-wide simulated fleet on the MARNET lanes, shards, training (the gpu recipe when torch
+## sees CUDA, else the cpu one), portolan evaluate with baselines; into build/world/{cpu,gpu}. SEEDS="1 2 3"
+## trains several; INSTALL=1 makes it the committed demo model; OPENBLAS_DIR= trains with OpenBLAS
+.PHONY: train-world
+train-world:
+	PYTHON=$(PYTHON) GO=$(GO) bash scripts/train-world.sh
 
 ## results: regenerate each table of docs/RESULTS.md over SEEDS (default "1 2 3") into build/results/tables.md;
 ## DEVICE=cuda JOBS=4 on a GPU; TABLES="lfmc way steps"; QUICK=1 checks the script on tiny settings

@@ -35,7 +35,7 @@ func ExampleDestinations_PredictAll() {
 	p := results[0].Prediction
 	fmt.Printf("%d from %s: %s %.2f, %s %.2f, ETA in %.0f h\n", p.MMSI, p.Departure,
 		p.Top[0].Locode, p.Top[0].Prob, p.Top[1].Locode, p.Top[1].Prob, p.ETAHours)
-	// Output: 211969162 from GBFXT: SEGOT 0.29, NOOSL 0.27, ETA in 19 h
+	// Output: 211969162 from GBFXT: DEBRV 0.16, DEBRE 0.12, ETA in 26 h
 }
 
 // Predict every vessel of a time-ordered AIS feed, holding per-vessel
@@ -70,8 +70,8 @@ func ExampleDestinations_PredictReader() {
 	}
 	// Output:
 	// 8 vessels, 8 answered, 2694 of 2694 positions used
-	// 211969162 bound for SEGOT
-	// 224090252 bound for PLGDN
+	// 211969162 bound for DEBRV
+	// 224090252 bound for SEMMA
 }
 
 // Forecast a series with Monte Carlo temporal-dropout uncertainty.

@@ -16,19 +16,32 @@ import (
 // extraPort is a catalogue port outside the demo model's vocabulary.
 var extraPort = export.PortArea{Locode: "XXEXT", Name: "Extra", Lat: 52.5, Lon: 3.0, RadiusM: 4000}
 
-// demoWithAreas returns the demo WAY bundle given port areas (the
-// built-in ports with their radii, plus extraPort) and visit rules, as
-// `portolan prepare way` now writes them.
+// demoWithAreas returns the demo WAY bundle with other port areas (the
+// built-in ports with their radii, plus extraPort) and visit rules.
 func demoWithAreas(t testing.TB, visit *export.VisitRules) *Model {
 	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
 	require.NoError(t, err)
-	require.Empty(t, b.Preprocessing.PortAreas, "the committed demo predates format 1.1")
+	require.NotEmpty(t, b.Preprocessing.PortAreas, "the committed demo carries its port areas")
+	b.Preprocessing.PortAreas = nil
 	for _, p := range sim.BuiltinPorts {
 		b.Preprocessing.PortAreas = append(b.Preprocessing.PortAreas,
 			export.PortArea{Locode: p.Locode, Name: p.Name, Lat: p.Lat, Lon: p.Lon, RadiusM: p.Radius})
 	}
 	b.Preprocessing.PortAreas = append(b.Preprocessing.PortAreas, extraPort)
 	b.Preprocessing.Visit = visit
+	data, err := export.Marshal(b)
+	require.NoError(t, err)
+	m, err := OpenBytes(data)
+	require.NoError(t, err)
+	return m
+}
+
+// demoFormat10 returns the demo WAY bundle as format 1.0 wrote it:
+// without port areas and visit rules.
+func demoFormat10(t testing.TB) *Model {
+	b, err := export.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	b.Preprocessing.PortAreas, b.Preprocessing.Visit = nil, nil
 	data, err := export.Marshal(b)
 	require.NoError(t, err)
 	m, err := OpenBytes(data)
@@ -89,7 +102,9 @@ func TestDestinationsUseBundleAreas(t *testing.T) {
 	p, err = d.Predict(ctx, stopThenSail(51.95, lon, time.Hour))
 	require.NoError(t, err)
 	require.Equal(t, "NLRTM", p.Departure)
-	old, err := openWAY(t).Predict(ctx, stopThenSail(51.95, lon, time.Hour))
+	d10, err := demoFormat10(t).Destinations(NewConfig())
+	require.NoError(t, err)
+	old, err := d10.Predict(ctx, stopThenSail(51.95, lon, time.Hour))
 	require.NoError(t, err)
 	require.Equal(t, "", old.Departure, "the vocabulary at 5 km misses the stop")
 }
@@ -112,7 +127,8 @@ func TestDestinationsUseBundleVisitRules(t *testing.T) {
 }
 
 func TestDestinationsOldBundleAndOverride(t *testing.T) {
-	d := openWAY(t) // format 1.0: no areas, no rules
+	d, err := demoFormat10(t).Destinations(NewConfig()) // no areas, no rules
+	require.NoError(t, err)
 	vocab := d.m.Preprocessing.Ports
 	require.Equal(t, len(vocab)-1, d.Ports().Len())
 	for i := 0; i < d.Ports().Len(); i++ {

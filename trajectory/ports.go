@@ -114,11 +114,36 @@ func (p *Ports) Within(lat, lon float64) (int, float64, bool) {
 	return best, bestD, best >= 0
 }
 
+// WPIEntry is one World Port Index row: the port, and the harbour facts
+// that port selection weighs.
+type WPIEntry struct {
+	Port
+	Region      string  // "Region Name", e.g. "United States E Coast -- 6585"
+	HarbourSize string  // "Large", "Medium", "Small", "Very Small" or ""
+	HarbourType string  // e.g. "Coastal (Natural)", "River (Natural)", "Open Roadstead"
+	Depth       float64 // metres: the deepest of the channel, cargo pier and oil terminal depths; 0 when none is given
+}
+
 // LoadWPI reads ports from the World Port Index (NGA Pub. 150) CSV: the
 // columns "Main Port Name", "UN/LOCODE" ("US NYC"), "Country Code",
 // "Latitude", "Longitude" and "Harbor Size" (which sets the area radius).
 // Rows without coordinates are skipped.
 func LoadWPI(r io.Reader) ([]Port, error) {
+	entries, err := ReadWPI(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Port, len(entries))
+	for i := range entries {
+		out[i] = entries[i].Port
+	}
+	return out, nil
+}
+
+// ReadWPI reads the World Port Index CSV as LoadWPI does, keeping the
+// region, harbour size and type, and the depths ("Channel Depth (m)",
+// "Cargo Pier Depth (m)", "Oil Terminal Depth (m)") of each port.
+func ReadWPI(r io.Reader) ([]WPIEntry, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
@@ -142,7 +167,7 @@ func LoadWPI(r io.Reader) ([]Port, error) {
 		}
 		return ""
 	}
-	var out []Port
+	var out []WPIEntry
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -160,13 +185,23 @@ func LoadWPI(r io.Reader) ([]Port, error) {
 		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			continue
 		}
+		size := get(rec, "Harbor Size")
 		radius := float64(DefaultPortRadius)
-		if r, ok := harbourRadius[strings.ToLower(get(rec, "Harbor Size"))]; ok {
+		if r, ok := harbourRadius[strings.ToLower(size)]; ok {
 			radius = r
 		}
-		out = append(out, Port{
-			Locode: strings.ReplaceAll(get(rec, "UN/LOCODE"), " ", ""), Name: get(rec, "Main Port Name"),
-			Country: get(rec, "Country Code"), Lat: lat, Lon: lon, Radius: radius,
+		depth := 0.0
+		for _, c := range []string{"Channel Depth (m)", "Cargo Pier Depth (m)", "Oil Terminal Depth (m)"} {
+			if d, err := strconv.ParseFloat(get(rec, c), 64); err == nil && d > depth && d < 100 {
+				depth = d
+			}
+		}
+		out = append(out, WPIEntry{
+			Port: Port{
+				Locode: strings.ReplaceAll(get(rec, "UN/LOCODE"), " ", ""), Name: get(rec, "Main Port Name"),
+				Country: get(rec, "Country Code"), Lat: lat, Lon: lon, Radius: radius,
+			},
+			Region: get(rec, "Region Name"), HarbourSize: size, HarbourType: get(rec, "Harbor Type"), Depth: depth,
 		})
 	}
 	return out, nil
@@ -178,6 +213,28 @@ func LoadWPI(r io.Reader) ([]Port, error) {
 // geometry types are skipped. (It decodes with encoding/json rather than
 // orb/geojson, whose BSON support would triple the WebAssembly module.)
 func LoadPortsGeoJSON(data []byte) ([]Port, error) {
+	fs, err := LoadPortFeatures(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Port, len(fs))
+	for i := range fs {
+		out[i] = fs[i].Port
+	}
+	return out, nil
+}
+
+// PortFeature is a port read from GeoJSON with all of its feature's
+// properties (e.g. MARNET's "to_cty", the countries a port has liner
+// services to, or the "weight" that `portolan simulate --ports-out` writes).
+type PortFeature struct {
+	Port
+	Properties map[string]any
+}
+
+// LoadPortFeatures reads ports as LoadPortsGeoJSON does, with their
+// properties.
+func LoadPortFeatures(data []byte) ([]PortFeature, error) {
 	var fc struct {
 		Type     string `json:"type"`
 		Features []struct {
@@ -194,7 +251,7 @@ func LoadPortsGeoJSON(data []byte) ([]Port, error) {
 	if fc.Type != "FeatureCollection" {
 		return nil, fmt.Errorf("trajectory: ports GeoJSON: type %q, want a FeatureCollection", fc.Type)
 	}
-	var out []Port
+	var out []PortFeature
 	for i, f := range fc.Features {
 		if f.Geometry == nil || f.Geometry.Type != "Point" {
 			continue
@@ -213,7 +270,7 @@ func LoadPortsGeoJSON(data []byte) ([]Port, error) {
 		if port.Lon > 180 {
 			port.Lon -= 360
 		}
-		out = append(out, port)
+		out = append(out, PortFeature{Port: port, Properties: f.Properties})
 	}
 	return out, nil
 }

@@ -354,8 +354,29 @@ func evaluateWAY(m *sdk.Model, cfg sdk.Config, dir, split, trainSplit string, th
 		return nil, fmt.Errorf("%s: no voyages in the %s split for the frequency baseline", dir, trainSplit)
 	}
 	vocab := m.Bundle.Preprocessing.Ports
-	if err := sameVocabulary(vocab, test.Preprocessing.Ports); err != nil {
+	class, err := vocabularyMap(vocab, test.Preprocessing.Ports)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	remap := func(s *wayprep.Split) error { // into the model's classes
+		for v := range s.Dest {
+			if s.Dest[v] < 0 || int(s.Dest[v]) >= len(class) || class[s.Dest[v]] < 1 {
+				return fmt.Errorf("%s: %s voyage %d goes to port class %d, which the model does not know", dir, s.Name, v, s.Dest[v])
+			}
+			s.Dest[v] = int32(class[s.Dest[v]])
+			if d := int(s.Dep[v]); d >= 0 && d < len(class) {
+				s.Dep[v] = int32(max(0, class[d]))
+			} else {
+				s.Dep[v] = 0
+			}
+		}
+		return nil
+	}
+	if err := remap(test); err != nil {
+		return nil, err
+	}
+	if err := remap(train); err != nil {
+		return nil, err
 	}
 	res := 1.0
 	if g := test.Preprocessing.Grid; g != nil {
@@ -405,16 +426,34 @@ func evaluateWAY(m *sdk.Model, cfg sdk.Config, dir, split, trainSplit string, th
 		Rows: []wayRow{{rowModel, model.result(true)}, {rowFrequent, frequent.result(false)}, {rowAhead, ahead.result(false)}}}, nil
 }
 
-func sameVocabulary(model, shards []export.Port) error {
-	if len(model) != len(shards) {
-		return fmt.Errorf("the shards' port vocabulary has %d classes, the model's %d", len(shards), len(model))
+// vocabularyMap maps the shards' port classes to the model's, by UN/LOCODE
+// (by name for a port without one), so that shards prepared from other
+// data — another fleet, or real AIS cut with the model's port areas — can
+// be scored: a class the model does not know maps to -1 (an error for a
+// destination, unknown for a departure). Class 0 ("unknown") maps to 0.
+func vocabularyMap(model, shards []export.Port) ([]int, error) {
+	if len(shards) == 0 {
+		return nil, fmt.Errorf("the shards have no port vocabulary")
 	}
-	for i := range model {
-		if model[i].Locode != shards[i].Locode || model[i].Name != shards[i].Name {
-			return fmt.Errorf("port class %d is %s %q in the shards and %s %q in the model", i, shards[i].Locode, shards[i].Name, model[i].Locode, model[i].Name)
+	key := func(p export.Port) string {
+		if p.Locode != "" {
+			return p.Locode
 		}
+		return "name:" + p.Name
 	}
-	return nil
+	ids := map[string]int{}
+	for i, p := range model[1:] {
+		ids[key(p)] = i + 1
+	}
+	class := make([]int, len(shards))
+	for i, p := range shards[1:] {
+		c, ok := ids[key(p)]
+		if !ok {
+			c = -1
+		}
+		class[i+1] = c
+	}
+	return class, nil
 }
 
 // frequencyBaseline predicts the destinations most often reached from a

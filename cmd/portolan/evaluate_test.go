@@ -192,3 +192,15 @@ func TestWAYScoreMatchesTrainer(t *testing.T) {
 		require.Equal(t, w, got[k], k)
 	}
 }
+
+// TestVocabularyMap: shard classes map to the model's by UN/LOCODE, or by
+// name without one; unknown ports map to -1.
+func TestVocabularyMap(t *testing.T) {
+	model := []export.Port{{Name: "unknown"}, {Locode: "AAAAA"}, {Name: "Nameless"}, {Locode: "BBBBB"}}
+	shards := []export.Port{{Name: "unknown"}, {Locode: "BBBBB"}, {Locode: "CCCCC"}, {Name: "Nameless"}}
+	class, err := vocabularyMap(model, shards)
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 3, -1, 2}, class)
+	_, err = vocabularyMap(model, nil)
+	require.Error(t, err)
+}

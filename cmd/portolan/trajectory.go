@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -51,90 +49,6 @@ func (s *stringList) Set(v string) error {
 		}
 	}
 	return nil
-}
-
-func runSimulate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("simulate", "[flags]", stderr)
-	seed := fs.Uint64("seed", 1, "random seed: the same seed gives byte-identical output")
-	vessels := fs.Int("vessels", 50, "number of vessels")
-	days := fs.Float64("days", 14, "days to simulate")
-	start := fs.String("start", "2026-01-01T00:00:00Z", "start time (RFC 3339)")
-	interval := fs.Duration("interval", 10*time.Minute, "archive interval: at most one position per vessel per interval")
-	lanes := fs.String("lanes", "builtin", "sea-lane network (GeoJSON LineStrings), or builtin")
-	portsFile := fs.String("ports", "builtin", "ports (World Port Index CSV or GeoJSON points), or builtin")
-	maxPorts := fs.Int("max-ports", 40, "use at most this many ports (largest harbours first)")
-	noVoyage := fs.Float64("no-voyage-data", 0.25, "share of class A vessels that never report destination, ETA or draught (class B never do)")
-	format := fs.String("format", "nmea", "output: nmea (tag-blocked AIVDM) or csv (MarineCadastre)")
-	out := fs.String("out", "-", "output file, - for stdout")
-	if err := parse(fs, args, 0); err != nil {
-		return err
-	}
-	t0, err := time.Parse(time.RFC3339, *start)
-	if err != nil {
-		return fmt.Errorf("--start: %w", err)
-	}
-	net := sim.BuiltinNetwork()
-	if *lanes != "builtin" {
-		data, err := os.ReadFile(*lanes)
-		if err != nil {
-			return err
-		}
-		if net, err = sim.LoadNetworkGeoJSON(data); err != nil {
-			return err
-		}
-	}
-	ports, err := loadPorts(*portsFile)
-	if err != nil {
-		return err
-	}
-	if *noVoyage < 0 || *noVoyage > 1 {
-		return fmt.Errorf("--no-voyage-data %v: want a share in [0, 1]", *noVoyage)
-	}
-	share := *noVoyage
-	if share == 0 {
-		share = -1 // sim.Config: zero means the default, negative none
-	}
-	fleet, err := sim.NewFleet(net, largestPorts(ports.All(), *maxPorts), sim.Config{
-		Seed: *seed, Vessels: *vessels, Days: *days, Start: t0, Interval: *interval, NoVoyageShare: share})
-	if err != nil {
-		return err
-	}
-	w := stdout
-	if *out != "-" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	var n int
-	switch *format {
-	case "nmea":
-		n, err = fleet.WriteNMEA(w)
-	case "csv":
-		n, err = fleet.WriteMarineCadastre(w)
-	default:
-		return fmt.Errorf("unknown --format %q (want nmea or csv)", *format)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "simulated %d vessels for %g days between %d ports: %d messages\n", *vessels, *days, len(fleet.Ports()), n)
-	return nil
-}
-
-// largestPorts keeps at most n ports, preferring larger port areas (the
-// World Port Index harbour size), then the catalogue order.
-func largestPorts(list []trajectory.Port, n int) []trajectory.Port {
-	if n <= 0 || len(list) <= n {
-		return list
-	}
-	out := append([]trajectory.Port(nil), list...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Radius > out[j].Radius })
-	out = out[:n]
-	trajectory.SortByLocode(out)
-	return out
 }
 
 func runVoyages(args []string, stdout, stderr io.Writer) error {

@@ -111,6 +111,67 @@ func TestSimulateOnRealLanes(t *testing.T) {
 	require.Contains(t, errOut, "malformed         0")
 }
 
+// TestSimulateWorld selects world ports by traffic, simulates a fleet
+// between them and prepares shards with the catalogue it wrote: the
+// vocabulary and the port areas are those ports.
+func TestSimulateWorld(t *testing.T) {
+	lanes := shareddata.Path(t, "searoute-marnet/marnet_searoute.geojson")
+	traffic := shareddata.Path(t, "searoute-marnet/ports.geojson")
+	wpi := shareddata.Path(t, "wpi/UpdatedPub150.csv")
+	dir := t.TempDir()
+	nmea, cat := filepath.Join(dir, "world.nmea"), filepath.Join(dir, "ports.geojson")
+	args := []string{"simulate", "--seed", "3", "--vessels", "40", "--days", "8", "--lanes", lanes, "--ports", wpi,
+		"--select", "traffic", "--traffic", traffic, "--max-ports", "0", "--distance-power", "2", "--ports-out", cat}
+	code, _, errOut := portolan(append(args, "--out", nmea)...)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "simulated 40 vessels for 8 days between 517 ports")
+	code, again, _ := portolan(args...)
+	require.Equal(t, 0, code)
+	first, err := os.ReadFile(nmea)
+	require.NoError(t, err)
+	require.True(t, string(first) == again, "the same seed, the same bytes")
+
+	data, err := os.ReadFile(cat)
+	require.NoError(t, err)
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	require.NoError(t, err)
+	require.Len(t, fc.Features, 517)
+	weights := map[string]float64{}
+	for _, f := range fc.Features {
+		weights[f.Properties.MustString("port")] = f.Properties.MustFloat64("weight")
+		require.Contains(t, []float64{3000, 4000, 5000, 6000, 10000}, f.Properties.MustFloat64("radius"))
+	}
+	require.Equal(t, 9.0, weights["BEANR"], "75 countries with liner services + a Large harbour (15), over 10")
+
+	shards := filepath.Join(dir, "shards")
+	code, out, errOut := portolan("prepare", "way", "--ais", nmea, "--ports", cat, "--out", shards)
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "517 port areas")
+	b, err := export.ReadFile(filepath.Join(shards, "way-train-000.portolan"))
+	require.NoError(t, err)
+	require.Len(t, b.Preprocessing.PortAreas, 517)
+	require.Greater(t, len(b.Preprocessing.Ports), 40)
+	for _, p := range b.Preprocessing.Ports[1:] {
+		_, ok := weights[p.Locode]
+		require.True(t, ok, p.Locode)
+	}
+
+	// the written catalogue simulates the same fleet: its weights are read back
+	code, fromCat, errOut := portolan("simulate", "--seed", "3", "--vessels", "40", "--days", "8", "--lanes", lanes,
+		"--ports", cat, "--max-ports", "0", "--distance-power", "2")
+	require.Equal(t, 0, code, errOut)
+	require.True(t, string(first) == fromCat)
+
+	for _, bad := range [][]string{
+		{"--select", "busiest"},
+		{"--select", "traffic", "--ports", cat},
+		{"--traffic", traffic},
+	} {
+		code, _, errOut = portolan(append([]string{"simulate", "--vessels", "1", "--days", "1", "--out", filepath.Join(dir, "x")}, bad...)...)
+		require.Equal(t, 1, code, "%v: %s", bad, errOut)
+	}
+}
+
 func TestTrajectoryCommandErrors(t *testing.T) {
 	code, _, _ := portolan("prepare")
 	require.Equal(t, 2, code)

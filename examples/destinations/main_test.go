@@ -13,5 +13,5 @@ func TestRun(t *testing.T) {
 	require.NoError(t, run("../../testdata/models/way-demo.portolan", "../../testdata/ais/sample.nmea", &out))
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 8)
-	require.Equal(t, "211969162 bound for SEGOT (29%), ETA 2026-01-04 19:10", lines[0])
+	require.Equal(t, "211969162 bound for DEBRV (16%), ETA 2026-01-05 01:44", lines[0])
 }

@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[0], "2694 positions: "), lines[0])
 	require.Contains(t, lines[0], "updates for 8 vessels")
 	// the streams end where the batch predictor does (examples/destinations)
-	require.Contains(t, out.String(), "211969162 bound for SEGOT (29%)")
+	require.Contains(t, out.String(), "211969162 bound for DEBRV (16%)")
 }
 
 // report is one position report of a station as NMEA with a time tag.

@@ -81,7 +81,8 @@ def way_vectors(model_path, shards_dir, out_path, n=4, split="test", top=5, dtyp
     b = _converted(model_path, dtype)
     sh = Shards(shards_dir)
     sp = sh.splits[split] if len(sh.splits[split]) else sh.splits["train"]
-    idx = list(range(min(n, len(sp))))
+    # voyages of at most 24 cells: the logits are cells × ports, and a world model has hundreds of ports
+    idx = [v for v in range(len(sp)) if sp.voyage_cells[v + 1] - sp.voyage_cells[v] <= 24][:n]
     # raw features: the runtime scales them with the bundle's statistics
     bt = batch(sp, idx, sh.sub_len, int(b.config["max_len"]), np.zeros(9, np.float32), np.ones(9, np.float32))
     logits, eta_h = _way_outputs(b, bt)

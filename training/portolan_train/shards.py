@@ -67,13 +67,23 @@ class Shards:
         self.max_len = int(self.config["max_len"])
 
 
-def batch(split, idx, sub_len, max_len, mean, std, rng=None):
+def batch(split, idx, sub_len, max_len, mean, std, rng=None, mid_voyage=0.0):
     """Pad voyages idx into model inputs. Voyages longer than max_len are
     cropped: a random window in training (rng given), the last max_len cells
-    otherwise (what inference sees)."""
+    otherwise (what inference sees).
+
+    With mid_voyage > 0 (training only), each voyage is, with that
+    probability, seen as a receiver that came in mid-voyage sees it: its
+    cells before a random one are dropped, its departure becomes unknown
+    (0) and its hours count from the first cell kept. Real feeds start so
+    (a coverage gap, a stream switched on at sea), and inference then has
+    no departure port and no time since departure either."""
     starts, ends = [], []
-    for v in idx:
+    unknown = np.zeros(len(idx), bool)
+    for i, v in enumerate(idx):
         a, b = int(split.voyage_cells[v]), int(split.voyage_cells[v + 1])
+        if mid_voyage > 0 and b - a > 1 and rng.random() < mid_voyage:
+            a, unknown[i] = int(rng.integers(a + 1, b)), True
         if b - a > max_len:
             a = b - max_len if rng is None else int(rng.integers(a, b - max_len + 1))
             b = a + max_len
@@ -91,7 +101,7 @@ def batch(split, idx, sub_len, max_len, mean, std, rng=None):
         centre = split.cell_centre[a:b]
         spacetime[i, :n, 0] = centre[:, 1]  # lon
         spacetime[i, :n, 1] = centre[:, 0]  # lat
-        spacetime[i, :n, 2] = split.cell_hours[a:b]
+        spacetime[i, :n, 2] = split.cell_hours[a:b] - (split.cell_hours[a] if unknown[i] else 0)
         eta[i, :n] = split.cell_eta_hours[a:b]
         progress[i, :n] = split.cell_progress[a:b]
         for j, c in enumerate(range(a, b)):
@@ -101,6 +111,6 @@ def batch(split, idx, sub_len, max_len, mean, std, rng=None):
     idx = np.asarray(idx)
     return {
         "spacetime": spacetime, "sub_x": sub_x, "sub_len": sub_n,
-        "ship": split.ship_type[idx].astype(np.int64), "departure": split.departure[idx].astype(np.int64),
+        "ship": split.ship_type[idx].astype(np.int64), "departure": np.where(unknown, 0, split.departure[idx]).astype(np.int64),
         "destination": split.destination[idx].astype(np.int64), "eta": eta, "progress": progress,
     }

@@ -175,14 +175,16 @@ def keep_rates(steps):
     return (lmax - l + lmin) / lmax
 
 
-def way_loss(logits, eta_days, batch, gradient_dropout=True, generator=None):
-    """Cross-entropy on kept steps and L1 ETA (days) on steps whose destination is right."""
+def way_loss(logits, eta_days, batch, gradient_dropout=True, generator=None, rates=None):
+    """Cross-entropy on kept steps and L1 ETA (days) on steps whose destination is right.
+    Gradient Dropout keeps each voyage's steps at its rate: given (rates, (B,)),
+    else keep_rates over this batch."""
     valid = batch["sub_len"] > 0
     B, L = valid.shape
     target = batch["destination"][:, None].expand(B, L)
     keep = valid
     if gradient_dropout:
-        r = keep_rates(valid.sum(1))
+        r = keep_rates(valid.sum(1)) if rates is None else rates
         u = torch.rand(B, L, device=valid.device, generator=generator)
         keep = valid & (u < r[:, None])
     ce = F.cross_entropy(logits[keep].float(), target[keep]) if keep.any() else logits.sum() * 0
@@ -247,9 +249,11 @@ def evaluate(model, split, sh, device, batch_size=64):
     from .shards import batch as make_batch
     model.eval()
     score = Score()
+    # voyages of like length batched together: the same scores, far less padding
+    order = np.argsort(np.diff(split.voyage_cells), kind="stable")
     with torch.no_grad():
         for i in range(0, len(split), batch_size):
-            b = make_batch(split, list(range(i, min(len(split), i + batch_size))), sh.sub_len, sh.max_len, sh.mean, sh.std)
+            b = make_batch(split, order[i:i + batch_size].tolist(), sh.sub_len, sh.max_len, sh.mean, sh.std)
             t = to_torch(b, device)
             logits, eta = model(t["spacetime"], t["sub_x"], t["sub_len"], t["ship"], t["departure"])
             logits = logits.float().cpu().numpy()
@@ -259,14 +263,49 @@ def evaluate(model, split, sh, device, batch_size=64):
     return score.result()
 
 
+def random_batch_rates(order, lengths, batch_size):
+    """Gradient Dropout keep rates (keep_rates) of the voyages as the random
+    batches of order would give them, indexed by voyage: with batches of
+    like length (bucket > 0) a batch's ℓmin and ℓmax are nearly equal and the
+    rate would be 1 for all, so the rates come from the random batches the
+    permutation cuts before it is bucketed."""
+    rates = np.ones(int(order.max()) + 1 if len(order) else 0, np.float32)
+    for i in range(0, len(order), batch_size):
+        part = order[i:i + batch_size]
+        rates[part] = keep_rates(torch.as_tensor(lengths[part])).numpy()
+    return rates
+
+
+def batches(order, lengths, batch_size, bucket, rng):
+    """Split a permutation of voyages into batches. With bucket > 0, each run
+    of bucket·batch_size voyages is sorted by length before it is cut, and
+    the batches are shuffled: batches of like lengths pad far less (on CPU
+    the step time follows the padded length), while every voyage is still
+    seen once per epoch."""
+    if bucket <= 0:
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    out = []
+    pool = bucket * batch_size
+    for i in range(0, len(order), pool):
+        part = order[i:i + pool]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        out.extend(part[j:j + batch_size] for j in range(0, len(part), batch_size))
+    return [out[k] for k in rng.permutation(len(out))]
+
+
 def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1, device="auto",
-          gradient_dropout=True, amp=True, log=print, max_steps=None, patience=0):
+          gradient_dropout=True, amp=True, log=print, max_steps=None, patience=0, bucket=0, mid_voyage=0.0):
     """Train WAY on the shards' train split; returns (model, shards, metrics).
 
     Every epoch logs the training loss and, when the shards have a val
     split, its cross-entropy, accuracy and ETA error and the best epoch so
     far (by validation cross-entropy). With patience > 0 training stops once
-    that has not improved for patience epochs and the best weights are kept."""
+    that has not improved for patience epochs and the best weights are kept.
+    With bucket > 0, batches hold voyages of like length (see batches), and
+    Gradient Dropout keeps the rates random batches would give (see
+    random_batch_rates); with
+    mid_voyage > 0, that share of the training voyages is seen from a random
+    cell on, without its departure (shards.batch)."""
     import copy
 
     from . import device as dev
@@ -294,6 +333,7 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
         net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     rng = np.random.default_rng(seed)  # the same permutation on every rank; each takes its share
+    lengths = np.minimum(np.diff(tr.voyage_cells), sh.max_len)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed + rank)
     step_times = []
@@ -303,10 +343,12 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
         model.train()
         order = rng.permutation(len(tr))
         order = order[: len(order) // world * world][rank::world]  # equal shares keep the all-reduces in step
-        prog = dev.Progress((len(order) + batch_size - 1) // batch_size, "way epoch %d" % ep)
+        parts = batches(order, lengths, batch_size, bucket, rng)
+        rates = random_batch_rates(order, lengths, batch_size) if bucket > 0 else None
+        prog = dev.Progress(len(parts), "way epoch %d" % ep)
         tot, nb = 0.0, 0
-        for i in range(0, len(order), batch_size):
-            b = to_torch(make_batch(tr, order[i:i + batch_size].tolist(), sh.sub_len, sh.max_len, sh.mean, sh.std, rng), device)
+        for part in parts:
+            b = to_torch(make_batch(tr, part.tolist(), sh.sub_len, sh.max_len, sh.mean, sh.std, rng, mid_voyage), device)
             t0 = time.perf_counter()
             try:
                 with dev.autocast(device, amp):
@@ -317,7 +359,8 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
                 amp = False
                 log("bf16 autocast failed (%s); training in float32" % str(e).splitlines()[0])
                 logits, eta = net(b["spacetime"], b["sub_x"], b["sub_len"], b["ship"], b["departure"])
-            loss, ce, l1 = way_loss(logits, eta, b, gradient_dropout, gen)
+            r = None if rates is None else torch.as_tensor(rates[part], device=device)
+            loss, ce, l1 = way_loss(logits, eta, b, gradient_dropout, gen, r)
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -362,7 +405,8 @@ def train(shards_dir, config="small", epochs=40, batch_size=32, lr=1e-3, seed=1,
         log(msg)
     metrics = {"step_ms": 1000 * float(np.median(step_times)) if step_times else 0.0,
                "amp": float(amp and device.type == "cuda"), "gradient_dropout": float(gradient_dropout),
-               "world_size": float(world), "epochs": float(ep), "best_epoch": float(best_epoch)}
+               "world_size": float(world), "epochs": float(ep), "best_epoch": float(best_epoch),
+               "bucket": float(bucket), "mid_voyage": float(mid_voyage)}
     if world > 1:
         import torch.distributed as dist
         dist.barrier()

@@ -170,3 +170,53 @@ def test_torchrun_ddp(sample_shards, tmp_path):
     assert '"world_size": 2.0' in outs[0][1]
     from portolan_train import bundle as pb
     assert pb.read(out).kind == "way"
+
+
+def test_mid_voyage_batches(sample_shards):
+    """mid_voyage: voyages seen from a random cell on, with no departure and
+    hours from the first cell kept; 0 leaves the batch as it was."""
+    from portolan_train.shards import Shards, batch
+    sh = Shards(sample_shards)
+    sp = sh.splits["train"]
+    idx = [v for v in range(len(sp)) if sp.voyage_cells[v + 1] - sp.voyage_cells[v] > 3][:6]
+    assert len(idx) == 6
+    plain = batch(sp, idx, sh.sub_len, 1000, sh.mean, sh.std, np.random.default_rng(1))
+    same = batch(sp, idx, sh.sub_len, 1000, sh.mean, sh.std, np.random.default_rng(1), 0.0)
+    for k in plain:
+        assert np.array_equal(plain[k], same[k]), k
+    mid = batch(sp, idx, sh.sub_len, 1000, sh.mean, sh.std, np.random.default_rng(1), 1.0)
+    assert (mid["departure"] == 0).all() and (plain["departure"] > 0).any()
+    n_plain, n_mid = (plain["sub_len"] > 0).sum(1), (mid["sub_len"] > 0).sum(1)
+    assert (n_mid < n_plain).all() and (n_mid >= 1).all()
+    assert (mid["spacetime"][:, 0, 2] == 0).all()
+    for i in range(len(idx)):  # the kept cells are the voyage's last ones, hours rebased
+        k = n_plain[i] - n_mid[i]
+        assert np.array_equal(mid["sub_x"][i, :n_mid[i]], plain["sub_x"][i, k:n_plain[i]])
+        assert np.allclose(mid["spacetime"][i, :n_mid[i], 2],
+                           plain["spacetime"][i, k:n_plain[i], 2] - plain["spacetime"][i, k, 2])
+        assert np.array_equal(mid["eta"][i, :n_mid[i]], plain["eta"][i, k:n_plain[i]])
+
+
+def test_length_buckets():
+    """bucket: every voyage once per epoch, batches of like lengths."""
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(1, 300, size=1000)
+    order = rng.permutation(1000)
+    parts = way.batches(order, lengths, 32, 10, np.random.default_rng(4))
+    assert sorted(np.concatenate(parts).tolist()) == list(range(1000))
+    spread = np.mean([lengths[p].max() - lengths[p].min() for p in parts])
+    plain = way.batches(order, lengths, 32, 0, None)
+    assert [p.tolist() for p in plain] == [order[i:i + 32].tolist() for i in range(0, 1000, 32)]
+    assert spread < 0.2 * np.mean([lengths[p].max() - lengths[p].min() for p in plain])
+
+
+def test_random_batch_rates():
+    """With bucketed batches, Gradient Dropout keeps the rates of the random batches."""
+    lengths = np.array([1, 10, 100, 5, 50, 7, 3])
+    order = np.array([2, 0, 5, 1, 3, 6, 4])
+    r = way.random_batch_rates(order, lengths, 3)
+    for part in ([2, 0, 5], [1, 3, 6], [4]):
+        want = way.keep_rates(torch.as_tensor(lengths[part])).numpy()
+        assert np.allclose(r[part], want)
+    # the longest of a batch keeps ℓmin/ℓmax of its steps, the shortest all
+    assert r[1] == pytest.approx(np.log(3) / np.log(10)) and r[6] == pytest.approx(1.0) and r[4] == 1.0

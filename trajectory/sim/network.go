@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
@@ -17,6 +18,7 @@ type Network struct {
 	nodes []orb.Point // lon, lat with lon in [-180, 180)
 	adj   [][]edge
 	index map[[2]int64]int
+	cells map[[2]int][]int32 // 1° cells → nodes (Nearest); read-only once built, so a Network can be shared
 }
 
 type edge struct {
@@ -50,6 +52,11 @@ func NewNetwork(lines []orb.LineString) (*Network, error) {
 	if len(n.nodes) == 0 {
 		return nil, errors.New("sim: empty lane network")
 	}
+	n.cells = map[[2]int][]int32{}
+	for i, p := range n.nodes {
+		k := [2]int{int(math.Floor(p.Lat())), int(math.Floor(p.Lon()))}
+		n.cells[k] = append(n.cells[k], int32(i))
+	}
 	return n, nil
 }
 
@@ -73,14 +80,21 @@ func (n *Network) node(p orb.Point) int {
 	return len(n.nodes) - 1
 }
 
-// LoadNetworkGeoJSON reads LineString and MultiLineString features.
-func LoadNetworkGeoJSON(data []byte) (*Network, error) {
+// LoadNetworkGeoJSON reads LineString and MultiLineString features,
+// leaving out those whose "passage" property is one of restrict (MARNET
+// tags chokepoints so: "northwest", "suez", "panama", …; searoute leaves
+// the ice-bound "northwest" passages out by default, and so does
+// `portolan simulate`).
+func LoadNetworkGeoJSON(data []byte, restrict ...string) (*Network, error) {
 	fc, err := geojson.UnmarshalFeatureCollection(data)
 	if err != nil {
 		return nil, fmt.Errorf("sim: lanes GeoJSON: %w", err)
 	}
 	var lines []orb.LineString
 	for _, f := range fc.Features {
+		if p, ok := f.Properties["passage"].(string); ok && slices.Contains(restrict, p) {
+			continue
+		}
 		switch g := f.Geometry.(type) {
 		case orb.LineString:
 			lines = append(lines, g)
@@ -91,24 +105,73 @@ func LoadNetworkGeoJSON(data []byte) (*Network, error) {
 	return NewNetwork(lines)
 }
 
-// Nearest returns the node closest to (lat, lon) and its distance in metres.
+// Len returns the number of nodes.
+func (n *Network) Len() int { return len(n.nodes) }
+
+// Nearest returns the node closest to (lat, lon) and its distance in metres
+// (the lowest-numbered node of equal distance). It searches a box of 1°
+// cells that grows until it holds a node, then the box that holds every
+// node as close as that one (or every node, when that is fewer than the
+// box's cells).
 func (n *Network) Nearest(lat, lon float64) (int, float64) {
 	best, bestD := -1, math.Inf(1)
-	for i, p := range n.nodes {
-		// cheap reject by latitude before the haversine
-		if math.Abs(p.Lat()-lat)*111e3 > bestD {
-			continue
+	cy, cx := int(math.Floor(lat)), int(math.Floor(wrapLon(lon)))
+	scan := func(dy, dx int) {
+		dx = min(dx, 180)
+		if (2*dy+1)*(2*dx+1) > len(n.nodes) { // a sparse network: every node costs less than every cell
+			for i, p := range n.nodes {
+				if d := trajectory.Distance(lat, lon, p.Lat(), p.Lon()); d < bestD || (d == bestD && i < best) {
+					best, bestD = i, d
+				}
+			}
+			return
 		}
-		if d := trajectory.Distance(lat, lon, p.Lat(), p.Lon()); d < bestD {
-			best, bestD = i, d
+		for y := max(-91, cy-dy); y <= min(90, cy+dy); y++ {
+			for x := cx - dx; x <= cx+dx && x < cx-dx+360; x++ {
+				for _, i := range n.cells[[2]int{y, (x+540)%360 - 180}] {
+					p := n.nodes[i]
+					if d := trajectory.Distance(lat, lon, p.Lat(), p.Lon()); d < bestD || (d == bestD && int(i) < best) {
+						best, bestD = int(i), d
+					}
+				}
+			}
 		}
 	}
+	for r := 1; best < 0 && r < 360; r *= 2 {
+		scan(r, r)
+	}
+	if best < 0 {
+		return best, bestD
+	}
+	// every node within bestD: its latitude differs by at most bestD/R
+	// radians and, with both latitudes within far of the equator, its
+	// longitude by at most Δλ where sin(Δλ/2)·cos(far) = sin(bestD/2R)
+	// (haversine: hav(d/R) ≥ cos φ1·cos φ2·hav(Δλ))
+	rad := bestD / orb.EarthRadius
+	dy := int(math.Ceil(rad*180/math.Pi)) + 1
+	far := math.Min(90, math.Abs(lat)+float64(dy))
+	dx := 180
+	if s := math.Sin(rad/2) / math.Cos(far*math.Pi/180); s < 1 {
+		dx = min(180, int(math.Ceil(2*math.Asin(s)*180/math.Pi))+1)
+	}
+	scan(dy, dx)
 	return best, bestD
 }
 
 // Path returns the shortest path between two nodes as points (lon, lat)
 // and its length in metres, or ok false when they are not connected.
 func (n *Network) Path(from, to int) (path []orb.Point, metres float64, ok bool) {
+	dist, prev := n.dijkstra(from, to)
+	if path, ok = n.pathTo(prev, from, to); !ok {
+		return nil, 0, false
+	}
+	return path, dist[to], true
+}
+
+// dijkstra returns the shortest distances from a node and each node's
+// predecessor on its shortest path (-1: none). With to ≥ 0 it stops once
+// to is settled: the path to it is then final, though other nodes' may not be.
+func (n *Network) dijkstra(from, to int) ([]float64, []int32) {
 	dist := make([]float64, len(n.nodes))
 	prev := make([]int32, len(n.nodes))
 	for i := range dist {
@@ -133,8 +196,14 @@ func (n *Network) Path(from, to int) (path []orb.Point, metres float64, ok bool)
 			}
 		}
 	}
-	if math.IsInf(dist[to], 1) {
-		return nil, 0, false
+	return dist, prev
+}
+
+// pathTo follows the predecessors from to back to from; ok is false when
+// to is not reachable.
+func (n *Network) pathTo(prev []int32, from, to int) (path []orb.Point, ok bool) {
+	if to != from && prev[to] < 0 {
+		return nil, false
 	}
 	for v := to; v >= 0; v = int(prev[v]) {
 		path = append(path, n.nodes[v])
@@ -142,10 +211,8 @@ func (n *Network) Path(from, to int) (path []orb.Point, metres float64, ok bool)
 			break
 		}
 	}
-	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
-		path[i], path[j] = path[j], path[i]
-	}
-	return path, dist[to], true
+	slices.Reverse(path)
+	return path, true
 }
 
 type item struct {
