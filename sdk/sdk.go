@@ -162,6 +162,10 @@ func (c Config) check() error {
 
 // Model is an opened bundle.
 type Model struct {
+	// Bundle is the bundle's header: kind, config, preprocessing and
+	// producer. Its Tensors are released once the model is built: the
+	// model keeps its weights in its own layout, so an open model holds
+	// them once, and the bytes it was opened from can be reused.
 	Bundle *export.Bundle
 	way    *models.WAY
 	td     *models.TD
@@ -230,6 +234,10 @@ func newModel(b *export.Bundle) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The model holds its weights in its own layout (packed, or compact
+	// f16/int8 panels): the bundle's copies would double what an open model
+	// keeps resident, and keep the whole file alive when they alias it.
+	b.Tensors = nil
 	return m, nil
 }
 

@@ -246,3 +246,37 @@ func TestStreamWindowSlides(t *testing.T) {
 	}
 	require.Greater(t, compared, 1)
 }
+
+// TestOpenReleasesTensors: an open model keeps its weights once, in its
+// own layout; the bytes it was opened from can be overwritten without
+// changing its answers.
+func TestOpenReleasesTensors(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testdata, "models", "way-demo.portolan"))
+	require.NoError(t, err)
+	tracks := simTracks(t, 3, 4, 5)
+	predict := func(m *Model) []*Prediction {
+		d, err := m.Destinations(NewConfig().WithTopK(3))
+		require.NoError(t, err)
+		var out []*Prediction
+		for _, tr := range tracks {
+			if p, err := d.Predict(context.Background(), tr); err == nil {
+				out = append(out, p)
+			}
+		}
+		require.NotEmpty(t, out)
+		return out
+	}
+	fresh, err := OpenBytes(append([]byte(nil), data...))
+	require.NoError(t, err)
+	want := predict(fresh)
+
+	m, err := OpenBytes(data)
+	require.NoError(t, err)
+	require.Nil(t, m.Bundle.Tensors)
+	require.Equal(t, "way", m.Bundle.Kind)
+	require.NotEmpty(t, m.Bundle.Preprocessing.Features)
+	for i := range data {
+		data[i] = 0xa5
+	}
+	require.Equal(t, want, predict(m))
+}
