@@ -46,7 +46,7 @@ func TestRunSurvivesARealFeed(t *testing.T) {
 	b.WriteString(report(t, 992191234, at, 55.7, 12.7, 0))  // an aid to navigation
 	b.WriteString(report(t, 111219001, at, 55.8, 12.8, 90)) // a search and rescue aircraft
 	for k := 0; k < 20; k++ {                               // a ship lying in Rotterdam
-		b.WriteString(report(t, 244000999, at.Add(time.Duration(k)*10*time.Minute), 51.95, 4.05, 0))
+		b.WriteString(report(t, 244000999, at.Add(time.Duration(k)*10*time.Minute), 51.90, 4.48, 0))
 	}
 	b.WriteString("!AIVDM,1,1,,A,13u?etPv2;0n:dDPwUM1U1Cb069D,0*00\n") // a bad checksum
 	b.WriteString("$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\n")
@@ -63,6 +63,6 @@ func TestRunSurvivesARealFeed(t *testing.T) {
 	first := strings.Split(out.String(), "\n")[0]
 	require.Contains(t, first, "updates for 8 vessels", "the vessels at sea are answered, the one in port is not")
 	require.Contains(t, first, "4 from stations that are not ships")
-	require.Contains(t, out.String(), "211969162 bound for SEGOT (29%)")
+	require.Contains(t, out.String(), "211969162 bound for DEBRV (16%)")
 	require.NotContains(t, out.String(), "244000999")
 }
