@@ -9,7 +9,11 @@
 # JOBS (rows run at once, 1; a GPU takes several), OUT (build/results),
 # LFMC (the LFMC folder, ../shared/data/lfmc-temporal-dropout),
 # PYTHON (/usr/bin/python3), QUICK=1 (tiny settings on synthetic data, to
-# check the script itself in a few minutes on a CPU).
+# check the script itself in a few minutes on a CPU), ROWS (an extended
+# regular expression: only the rows whose name matches run; the tables show
+# every row that has runs), and the settings CV, FLEET and WAY_EPOCHS (a
+# CPU campaign shortens WAY training with WAY_EPOCHS="--epochs 10"; the
+# tables say what was run).
 # Finished rows are kept (a seed whose JSON exists is not rerun); delete
 # $OUT to start again.
 set -euo pipefail
@@ -32,7 +36,8 @@ if [[ $QUICK == 1 ]]; then
   LFMC_DATA="synthetic:120"; CV="--cv 2 --epochs 2"; FLEET="--vessels 30 --days 10"; WAY_EPOCHS="--epochs 1 --max-steps 2"
   STEP_TD="--data synthetic:120"; STEP_WAY="--max-steps 2"
 else
-  LFMC_DATA="lfmc:$LFMC"; CV="--cv 10 --epochs 400"; FLEET="--vessels 200 --days 30"; WAY_EPOCHS="--epochs 40"
+  LFMC_DATA="lfmc:$LFMC"; CV=${CV:-"--cv 10 --epochs 400"}; FLEET=${FLEET:-"--vessels 200 --days 30"}
+  WAY_EPOCHS=${WAY_EPOCHS:-"--epochs 40"}
   STEP_TD="--data lfmc:$LFMC"; STEP_WAY="--max-steps 8"
 fi
 
@@ -57,10 +62,12 @@ lfmc)
   row lfmc mc-td-0.1-A "MC-TD α = 0.1" A --kind mc-td --alpha 0.1 --dropout 0 --patience 10
   row lfmc mc-td-0.3-A "MC-TD α = 0.3" A --kind mc-td --alpha 0.3 --dropout 0 --patience 10
   row lfmc concrete-A "MC-ConcTD" A --kind concrete --dropout 0 --patience 10
+  row lfmc mc-dropout-A "MC-Dropout α = 0.1 (baseline)" A --kind mc-dropout --alpha 0.1 --dropout 0 --patience 10
   row lfmc none-B "deterministic (no temporal dropout)" B --kind none --dropout 0.2 --patience 15
   row lfmc mc-td-0.1-B "MC-TD α = 0.1" B --kind mc-td --alpha 0.1 --dropout 0.2 --patience 15
   row lfmc mc-td-0.1-B-lr "MC-TD α = 0.1" "B, lr 5e-4" --kind mc-td --alpha 0.1 --dropout 0.2 --patience 15 --lr 5e-4
   row lfmc concrete-B "MC-ConcTD" B --kind concrete --dropout 0.2 --patience 15
+  row lfmc mc-dropout-B "MC-Dropout α = 0.1 (baseline)" B --kind mc-dropout --alpha 0.1 --dropout 0.2 --patience 15
   row lfmc concrete-B-lr "MC-ConcTD" "B, lr 5e-4" --kind concrete --dropout 0.2 --patience 15 --lr 5e-4
   ;;
 way)
@@ -84,6 +91,7 @@ if grep -q "^way\|^steps" "$OUT/rows.tsv" && [[ ! -f $SHARDS/manifest.json ]]; t
 fi
 
 while IFS=$'\t' read -r table name label runname flags; do
+  [[ -n ${ROWS:-} && ! $name =~ $ROWS ]] && continue
   dir=$OUT/$table/$name
   mkdir -p "$dir"
   for s in $SEEDS; do

@@ -29,6 +29,7 @@ WAY_COLUMNS = [("test_acc_q1", "test 1Q", 3), ("test_acc_q2", "2Q", 3), ("test_a
 BASELINE_COLUMNS = [("acc_q1", "top-1 1Q", 3), ("acc_q2", "2Q", 3), ("acc_q3", "3Q", 3), ("acc_q4", "4Q", 3),
                     ("acc", "all", 3), ("top5", "top-5 all", 3), ("eta_mae_h", "ETA MAE (h)", 1)]
 STEP_COLUMNS = [("step_ms", "step (ms)", 1)]
+WAY_EPOCH_COLUMNS = [("epochs", "epochs", 0), ("best_epoch", "best epoch", 1)]
 
 
 def stats(values):
@@ -110,13 +111,14 @@ def way_tables(directory, rs):
     vals, evals = [], []
     for r in rs:
         runs = seeds(directory, "way", r["name"])
-        vals.append({k: [d[k] for d in runs.values() if k in d] for k, _, _ in WAY_COLUMNS})
+        vals.append({k: [d[k] for d in runs.values() if k in d] for k, _, _ in WAY_COLUMNS + WAY_EPOCH_COLUMNS})
         vals[-1]["_n"] = len(runs)
         evals.append(seeds(directory, "way", r["name"], ".eval.json"))
     best = max(range(len(rs)), key=lambda i: stats(vals[i]["test_acc"])[0] if vals[i]["test_acc"] else -math.inf)
-    lines = [[r["label"], str(v["_n"])] + [cell(v[k], d) for k, _, d in WAY_COLUMNS]
+    cols = WAY_COLUMNS + WAY_EPOCH_COLUMNS
+    lines = [[r["label"], str(v["_n"])] + [cell(v[k], d) for k, _, d in cols]
              + [noise(v["test_acc"], vals[best]["test_acc"])] for r, v in zip(rs, vals)]
-    out = [_table(["model", "seeds"] + [c for _, c, _ in WAY_COLUMNS] + ["test all vs best"], lines)]
+    out = [_table(["model", "seeds"] + [c for _, c, _ in cols] + ["test all vs best"], lines)]
     # baselines beside the best model, from portolan evaluate on the same test split
     ev = evals[best]
     if ev:
@@ -137,7 +139,7 @@ def steps_table(directory, rs):
     return _table(["job", "device"] + [c for _, c, _ in STEP_COLUMNS], lines)
 
 
-RENDER = {"lfmc": ("Temporal dropout on the LFMC set (10-fold CV)", lfmc_table),
+RENDER = {"lfmc": ("Temporal dropout on the LFMC set (%s-fold CV)", lfmc_table),
           "way": ("WAY on the synthetic fleet", way_tables),
           "steps": ("Step times (training step: forward, backward, optimiser)", steps_table)}
 
@@ -146,9 +148,12 @@ def render(directory):
     all_rows = rows(directory)
     out = []
     for table, (title, fn) in RENDER.items():
-        rs = [r for r in all_rows if r["table"] == table]
+        rs = [r for r in all_rows if r["table"] == table and seeds(directory, table, r["name"])]
         if rs:
             flags = "\n".join("    %s: %s" % (r["name"], r["flags"]) for r in rs)
+            if "%s" in title:  # the folds the runs used
+                title %= "/".join(str(f) for f in sorted({d.get("folds") for r in rs
+                                                           for d in seeds(directory, table, r["name"]).values()}, key=str))
             out.append("## %s\n\n%s\n\nRows (scripts/results.sh):\n\n%s\n" % (title, fn(directory, rs), flags))
     return "\n".join(out)
 
