@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/internal/hostile"
 	"github.com/portolan-sdk/portolan/timeseries"
 	"github.com/stretchr/testify/require"
 )
@@ -206,22 +207,7 @@ func TestForecastLimits(t *testing.T) {
 func TestForecastWorkLimit(t *testing.T) {
 	b, err := export.ReadFile(filepath.Join(testdata, "models", "td-transformer-mc-td.portolan"))
 	require.NoError(t, err)
-	const T, ffn = 4096, 8192
-	H := b.Config["hidden"].(int64)
-	b.Config["T"], b.Config["ffn"] = int64(T), int64(ffn)
-	for i := range b.Tensors {
-		tn := &b.Tensors[i]
-		switch {
-		case tn.Name == "pos":
-			*tn = export.NewF32("pos", []int{1, T, int(H)}, make([]float32, T*int(H)))
-		case strings.HasSuffix(tn.Name, ".linear1.weight"):
-			*tn = export.NewF32(tn.Name, []int{ffn, int(H)}, make([]float32, ffn*int(H)))
-		case strings.HasSuffix(tn.Name, ".linear1.bias"):
-			*tn = export.NewF32(tn.Name, []int{ffn}, make([]float32, ffn))
-		case strings.HasSuffix(tn.Name, ".linear2.weight"):
-			*tn = export.NewF32(tn.Name, []int{int(H), ffn}, make([]float32, ffn*int(H)))
-		}
-	}
+	hostile.WideTransformer(b, 4096, 8192)
 	data, err := export.Marshal(b)
 	require.NoError(t, err)
 	require.Less(t, len(data), 3<<20)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/portolan-sdk/portolan/export"
+	"github.com/portolan-sdk/portolan/internal/hostile"
 	"github.com/stretchr/testify/require"
 )
 
@@ -166,4 +167,29 @@ func TestWriteErrorsAreErrors(t *testing.T) {
 		require.Equal(t, 1, code, "%v: %s", args, e.String())
 		require.Contains(t, e.String(), "no space left on device", "%v", args)
 	}
+}
+
+// TestInspectRefusesWorkingMemory: a temporal-dropout bundle whose config
+// is within every limit but whose forecasts would need gigabytes of
+// working memory (4096 steps, feed-forward width 8192) is refused by inspect as by forecast,
+// naming the limit.
+func TestInspectRefusesWorkingMemory(t *testing.T) {
+	b, err := export.ReadFile(filepath.Join("..", "..", "testdata", "models", "td-transformer-mc-td.portolan"))
+	require.NoError(t, err)
+	hostile.WideTransformer(b, 4096, 8192)
+	data, err := export.Marshal(b)
+	require.NoError(t, err)
+	model := filepath.Join(t.TempDir(), "hostile.portolan")
+	require.NoError(t, os.WriteFile(model, data, 0o644))
+	code, out, errOut := portolan("inspect", model)
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, out, "kind", "the summary is printed")
+	require.Contains(t, errOut, "runtime refuses its model")
+	require.Contains(t, errOut, "working memory")
+	code, _, errOut = portolan("forecast", "--model", model, "--series", sampleCSV)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "working memory")
+
+	code, _, errOut = portolan("inspect", tdDemo)
+	require.Equal(t, 0, code, errOut)
 }

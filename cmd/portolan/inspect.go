@@ -37,7 +37,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	if b.Kind == "way" || b.Kind == "td" {
 		// well formed is not enough: the runtime checks the config against its limits (docs/MODELS.md)
-		if _, err := sdk.OpenBytesWithConfig(data, sdk.NewConfig().WithMaxBundleBytes(export.HeaderSize+export.MaxBodySize)); err != nil {
+		m, err := sdk.OpenBytesWithConfig(data, sdk.NewConfig().WithMaxBundleBytes(export.HeaderSize+export.MaxBodySize))
+		if err == nil && b.Kind == "td" {
+			// and a forecast's working memory, which a config within every
+			// limit can still make gigabytes, against forecast's own cap
+			_, err = m.Forecaster(sdk.NewConfig())
+		}
+		if err != nil {
 			return fmt.Errorf("%s: the bundle is well formed, but the runtime refuses its model: %w", path, err)
 		}
 	}
