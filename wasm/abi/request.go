@@ -34,21 +34,10 @@ func (r *LoadRequest) Append(b []byte) []byte {
 
 // Decode decodes the request.
 func (r *LoadRequest) Decode(b []byte) error {
-	d := newDec(b)
-	seen := false
-	err := d.fields(func(k string) (bool, error) {
-		if k != "bundle" {
-			return false, nil
-		}
-		var err error
+	return decodeOne(b, "bundle", "load request", func(d *dec) (err error) {
 		r.Bundle, err = d.text()
-		seen = true
-		return true, err
+		return err
 	})
-	if err == nil && !seen {
-		err = fmt.Errorf("%w: no bundle", ErrMalformed)
-	}
-	return d.end("load request", err)
 }
 
 // HandleRequest names a model ({handle: uint}, release) or a stream
@@ -67,21 +56,10 @@ func (r *HandleRequest) Append(b []byte) []byte {
 
 // Decode decodes the request; r.Key says which key to read.
 func (r *HandleRequest) Decode(b []byte) error {
-	d := newDec(b)
-	seen := false
-	err := d.fields(func(k string) (bool, error) {
-		if k != r.Key {
-			return false, nil
-		}
-		var err error
+	return decodeOne(b, r.Key, r.Key+" request", func(d *dec) (err error) {
 		r.Handle, err = d.u32()
-		seen = true
-		return true, err
+		return err
 	})
-	if err == nil && !seen {
-		err = fmt.Errorf("%w: no %s", ErrMalformed, r.Key)
-	}
-	return d.end(r.Key+" request", err)
 }
 
 // DecodeRequest asks the guest to decode AIS text: {ais: str or bin}.
@@ -98,21 +76,28 @@ func (r *DecodeRequest) Append(b []byte) []byte {
 
 // Decode decodes the request.
 func (r *DecodeRequest) Decode(b []byte) error {
+	return decodeOne(b, "ais", "decode_ais request", func(d *dec) (err error) {
+		r.AIS, err = d.text()
+		return err
+	})
+}
+
+// decodeOne decodes a request of one required field, key, read by read;
+// other keys are skipped. what names the request in errors.
+func decodeOne(b []byte, key, what string, read func(d *dec) error) error {
 	d := newDec(b)
 	seen := false
 	err := d.fields(func(k string) (bool, error) {
-		if k != "ais" {
+		if k != key {
 			return false, nil
 		}
-		var err error
-		r.AIS, err = d.text()
 		seen = true
-		return true, err
+		return true, read(d)
 	})
 	if err == nil && !seen {
-		err = fmt.Errorf("%w: no ais", ErrMalformed)
+		err = fmt.Errorf("%w: no %s", ErrMalformed, key)
 	}
-	return d.end("decode_ais request", err)
+	return d.end(what, err)
 }
 
 // PredictRequest asks for the destinations of every vessel in AIS text or
