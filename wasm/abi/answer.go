@@ -231,20 +231,7 @@ func DecodeModelInfo(b []byte) (*ModelInfo, error) {
 			for i := range mi.Ports {
 				p := &mi.Ports[i]
 				if err := d.fields(func(k string) (bool, error) {
-					var err error
-					switch k {
-					case "locode":
-						p.Locode, err = d.str()
-					case "name":
-						p.Name, err = d.str()
-					case "lat":
-						p.Lat, err = d.d.Float()
-					case "lon":
-						p.Lon, err = d.d.Float()
-					default:
-						return false, nil
-					}
-					return true, err
+					return d.placeField(k, &p.Locode, &p.Name, &p.Lat, &p.Lon)
 				}); err != nil {
 					return true, fmt.Errorf("port %d: %w", i, err)
 				}
@@ -255,6 +242,25 @@ func DecodeModelInfo(b []byte) (*ModelInfo, error) {
 		return true, err
 	})
 	return mi, d.end("load answer", err)
+}
+
+// placeField reads field k of a port (locode, name, lat, lon); false for
+// any other key.
+func (d *dec) placeField(k string, locode, name *string, lat, lon *float64) (bool, error) {
+	var err error
+	switch k {
+	case "locode":
+		*locode, err = d.str()
+	case "name":
+		*name, err = d.str()
+	case "lat":
+		*lat, err = d.d.Float()
+	case "lon":
+		*lon, err = d.d.Float()
+	default:
+		return false, nil
+	}
+	return true, err
 }
 
 func (d *dec) strings() ([]string, error) {
@@ -299,22 +305,12 @@ func (d *dec) prediction() (*sdk.Prediction, error) {
 			for i := range p.Top {
 				c := &p.Top[i]
 				if err := d.fields(func(k string) (bool, error) {
-					var err error
-					switch k {
-					case "locode":
-						c.Locode, err = d.str()
-					case "name":
-						c.Name, err = d.str()
-					case "lat":
-						c.Lat, err = d.d.Float()
-					case "lon":
-						c.Lon, err = d.d.Float()
-					case "prob":
+					if k == "prob" {
+						var err error
 						c.Prob, err = d.d.Float()
-					default:
-						return false, nil
+						return true, err
 					}
-					return true, err
+					return d.placeField(k, &c.Locode, &c.Name, &c.Lat, &c.Lon)
 				}); err != nil {
 					return true, fmt.Errorf("destination %d: %w", i, err)
 				}
