@@ -260,14 +260,22 @@ func count(v uint64, what string) int {
 // f32s returns the n float32s at byte offset ptr, checking that they lie
 // inside the memory and are aligned.
 func (m mem) f32s(ptr uint64, n int, what string) []float32 {
+	return view[float32](m, ptr, n, what, "floats")
+}
+
+// view returns the n values of type T at byte offset ptr, checking that
+// they lie inside the memory and are aligned to T's size; unit names them
+// in the fault.
+func view[T float32 | uint16](m mem, ptr uint64, n int, what, unit string) []T {
 	p := uint64(uint32(ptr))
 	if n == 0 {
 		return nil
 	}
-	if p%4 != 0 || p+4*uint64(n) > uint64(len(m)) {
-		faultf("%s: %d floats at %#x lie outside the guest's %d bytes of memory or are misaligned", what, n, p, len(m))
+	size := uint64(unsafe.Sizeof(*new(T)))
+	if p%size != 0 || p+size*uint64(n) > uint64(len(m)) {
+		faultf("%s: %d %s at %#x lie outside the guest's %d bytes of memory or are misaligned", what, n, unit, p, len(m))
 	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&m[p])), n)
+	return unsafe.Slice((*T)(unsafe.Pointer(&m[p])), n)
 }
 
 // extent is the elements a rows×cols matrix with row stride ld spans,
@@ -445,14 +453,7 @@ func nativeKernel(name string) api.GoModuleFunc {
 
 // u16s is f32s for uint16s (2-byte aligned).
 func (m mem) u16s(ptr uint64, n int, what string) []uint16 {
-	p := uint64(uint32(ptr))
-	if n == 0 {
-		return nil
-	}
-	if p%2 != 0 || p+2*uint64(n) > uint64(len(m)) {
-		faultf("%s: %d halves at %#x lie outside the guest's %d bytes of memory or are misaligned", what, n, p, len(m))
-	}
-	return unsafe.Slice((*uint16)(unsafe.Pointer(&m[p])), n)
+	return view[uint16](m, ptr, n, what, "halves")
 }
 
 // bytes returns the n bytes at ptr.
