@@ -114,26 +114,35 @@ func TestCausalAttention(t *testing.T) {
 	})
 }
 
+// requireSameOnThreads runs attention into dst on one goroutine, then on
+// 2 and 4, and requires the same bits (NaN guard cells aside).
+func requireSameOnThreads(t *testing.T, c any, dst []float32, run func(w *Workspace)) {
+	t.Helper()
+	var w1 Workspace
+	run(&w1)
+	want := append([]float32(nil), dst...)
+	for _, threads := range []int{2, 4} {
+		var w Workspace
+		w.SetThreads(threads)
+		clear(dst)
+		run(&w)
+		for i := range want {
+			if !math.IsNaN(float64(want[i])) {
+				require.Equal(t, want[i], dst[i], "%v threads %d element %d", c, threads, i)
+			}
+		}
+	}
+}
+
 // TestCausalAttentionThreads: heads shared among goroutines give the
 // single-goroutine result bit for bit.
 func TestCausalAttentionThreads(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, c := range []attnCase{{130, 7, 4, 16}, {129, 0, 4, 64}, {300, 0, 3, 32}} {
 		q, k, v, dst, ldq, ldk, ldv, ldd, _ := attnInputs(r, c)
-		var w1 Workspace
-		w1.CausalAttention(dst, ldd, q, ldq, k, ldk, v, ldv, c.rows, c.prev, c.heads, c.dk, 0.25)
-		want := append([]float32(nil), dst...)
-		for _, threads := range []int{2, 4} {
-			var w Workspace
-			w.SetThreads(threads)
-			clear(dst)
+		requireSameOnThreads(t, c, dst, func(w *Workspace) {
 			w.CausalAttention(dst, ldd, q, ldq, k, ldk, v, ldv, c.rows, c.prev, c.heads, c.dk, 0.25)
-			for i := range want {
-				if !math.IsNaN(float64(want[i])) {
-					require.Equal(t, want[i], dst[i], "%v threads %d element %d", c, threads, i)
-				}
-			}
-		}
+		})
 	}
 	require.Panics(t, func() {
 		var w Workspace
