@@ -86,16 +86,14 @@ func (r *DecodeRequest) Decode(b []byte) error {
 // other keys are skipped. what names the request in errors.
 func decodeOne(b []byte, key, what string, read func(d *dec) error) error {
 	d := newDec(b)
-	seen := false
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		if k != key {
 			return false, nil
 		}
-		seen = true
 		return true, read(d)
 	})
-	if err == nil && !seen {
-		err = fmt.Errorf("%w: no %s", ErrMalformed, key)
+	if err == nil {
+		err = has.need(key)
 	}
 	return d.end(what, err)
 }
@@ -127,8 +125,7 @@ func (r *PredictRequest) Append(b []byte) []byte {
 func (r *PredictRequest) Decode(b []byte) error {
 	d := newDec(b)
 	r.TopK = DefaultTopK
-	var has hasKeys
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		var err error
 		switch k {
 		case "handle":
@@ -142,7 +139,6 @@ func (r *PredictRequest) Decode(b []byte) error {
 		default:
 			return false, nil
 		}
-		has.add(k)
 		return true, err
 	})
 	if err == nil {
@@ -177,8 +173,7 @@ func (r *StreamOpenRequest) Append(b []byte) []byte {
 func (r *StreamOpenRequest) Decode(b []byte) error {
 	d := newDec(b)
 	r.TopK = DefaultTopK
-	var has hasKeys
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		var err error
 		switch k {
 		case "handle":
@@ -192,7 +187,6 @@ func (r *StreamOpenRequest) Decode(b []byte) error {
 		default:
 			return false, nil
 		}
-		has.add(k)
 		return true, err
 	})
 	if err == nil {
@@ -231,8 +225,7 @@ func (r *StreamPushRequest) Append(b []byte) []byte {
 // Decode decodes the request.
 func (r *StreamPushRequest) Decode(b []byte) error {
 	d := newDec(b)
-	var has hasKeys
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		var err error
 		switch k {
 		case "stream":
@@ -242,7 +235,6 @@ func (r *StreamPushRequest) Decode(b []byte) error {
 		default:
 			return false, nil
 		}
-		has.add(k)
 		return true, err
 	})
 	if err == nil {
@@ -290,8 +282,7 @@ func (r *ForecastRequest) Append(b []byte) []byte {
 func (r *ForecastRequest) Decode(b []byte) error {
 	d := newDec(b)
 	r.Samples, r.Seed = DefaultSamples, DefaultSeed
-	var has hasKeys
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		var err error
 		switch k {
 		case "handle":
@@ -332,7 +323,6 @@ func (r *ForecastRequest) Decode(b []byte) error {
 		default:
 			return false, nil
 		}
-		has.add(k)
 		return true, err
 	})
 	if err == nil {
@@ -360,13 +350,20 @@ func orDefault(v, def int) int {
 }
 
 // hasKeys records which keys a request had.
+// hasKeys is the set of keys a request held.
 type hasKeys map[string]bool
 
-func (h *hasKeys) add(k string) {
-	if *h == nil {
-		*h = hasKeys{}
-	}
-	(*h)[k] = true
+// fieldsSeen is fields that also returns the keys field took.
+func (d *dec) fieldsSeen(field func(k string) (bool, error)) (hasKeys, error) {
+	has := hasKeys{}
+	err := d.fields(func(k string) (bool, error) {
+		took, err := field(k)
+		if took {
+			has[k] = true
+		}
+		return took, err
+	})
+	return has, err
 }
 
 func (h hasKeys) need(keys ...string) error {
@@ -397,8 +394,7 @@ func (r *ConformanceRequest) Append(b []byte) []byte {
 // Decode decodes the request.
 func (r *ConformanceRequest) Decode(b []byte) error {
 	d := newDec(b)
-	var has hasKeys
-	err := d.fields(func(k string) (bool, error) {
+	has, err := d.fieldsSeen(func(k string) (bool, error) {
 		var err error
 		switch k {
 		case "vectors":
@@ -408,7 +404,6 @@ func (r *ConformanceRequest) Decode(b []byte) error {
 		default:
 			return false, nil
 		}
-		has.add(k)
 		return true, err
 	})
 	if err == nil {
